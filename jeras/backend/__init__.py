@@ -1,0 +1,33 @@
+"""Backend: variables, random streams, numeric settings and session state."""
+
+from jeras.backend.config import epsilon, floatx, image_data_format, set_epsilon, set_floatx, standardize_dtype
+from jeras.backend.naming import reset_names, to_snake_case, unique_name
+from jeras.backend.random import draw_key, make_key, next_global_key, next_seed, set_random_seed
+from jeras.backend.variables import StatelessScope, Variable, current_scope
+
+
+def clear_session() -> None:
+    """Resets default layer names (`dense`, `dense_1`, ...) as `keras.backend.clear_session()` does."""
+    reset_names()
+
+
+__all__ = [
+    "StatelessScope",
+    "Variable",
+    "clear_session",
+    "current_scope",
+    "draw_key",
+    "epsilon",
+    "floatx",
+    "image_data_format",
+    "make_key",
+    "next_global_key",
+    "next_seed",
+    "reset_names",
+    "set_epsilon",
+    "set_floatx",
+    "set_random_seed",
+    "standardize_dtype",
+    "to_snake_case",
+    "unique_name",
+]
