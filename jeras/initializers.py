@@ -25,7 +25,7 @@ import numpy as np
 
 from jeras.backend.config import standardize_dtype
 from jeras.backend.naming import to_snake_case
-from jeras.backend.random import make_key
+from jeras.backend.random import host_rng
 from jeras.serialization import custom_object_scope, resolve
 from jeras.serialization import serialize as _serialize
 
@@ -129,6 +129,20 @@ class Constant(Initializer):
         return {"value": self.value}
 
 
+def _to_jax(values: np.ndarray, dtype: Any) -> jax.Array:
+    return jnp.asarray(np.asarray(values, dtype=np.float32), dtype=_float_dtype(dtype))
+
+
+def _truncated_standard_normal(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """Standard normal draws, redrawing any value outside [-2, 2] until none is left."""
+    values = rng.standard_normal(shape)
+    outside = np.abs(values) > 2.0
+    while outside.any():
+        values[outside] = rng.standard_normal(int(outside.sum()))
+        outside = np.abs(values) > 2.0
+    return values
+
+
 class _RandomInitializer(Initializer):
     """Holds the seed: an int makes every call identical, None draws from the global stream."""
 
@@ -137,8 +151,8 @@ class _RandomInitializer(Initializer):
             raise ValueError(f"seed must be an integer or None. Received: seed={seed!r}")
         self.seed = None if seed is None else int(seed)
 
-    def _key(self) -> jax.Array:
-        return make_key(self.seed)
+    def _rng(self) -> np.random.Generator:
+        return host_rng(self.seed)
 
     def get_config(self) -> dict[str, Any]:
         return {"seed": self.seed}
@@ -164,7 +178,7 @@ class RandomNormal(_MeanStddev):
     """
 
     def __call__(self, shape: Iterable[int], dtype: Any = None) -> jax.Array:
-        return self.mean + self.stddev * jax.random.normal(self._key(), _check_shape(shape), _float_dtype(dtype))
+        return _to_jax(self.mean + self.stddev * self._rng().standard_normal(_check_shape(shape)), dtype)
 
 
 class TruncatedNormal(_MeanStddev):
@@ -177,8 +191,8 @@ class TruncatedNormal(_MeanStddev):
     """
 
     def __call__(self, shape: Iterable[int], dtype: Any = None) -> jax.Array:
-        sample = jax.random.truncated_normal(self._key(), -2.0, 2.0, _check_shape(shape), _float_dtype(dtype))
-        return self.mean + self.stddev * sample
+        sample = _truncated_standard_normal(self._rng(), _check_shape(shape))
+        return _to_jax(self.mean + self.stddev * sample, dtype)
 
 
 class RandomUniform(_RandomInitializer):
@@ -198,8 +212,7 @@ class RandomUniform(_RandomInitializer):
             raise ValueError(f"maxval must not be below minval. Received: minval={minval!r}, maxval={maxval!r}")
 
     def __call__(self, shape: Iterable[int], dtype: Any = None) -> jax.Array:
-        dtype = _float_dtype(dtype)
-        return jax.random.uniform(self._key(), _check_shape(shape), dtype, self.minval, self.maxval)
+        return _to_jax(self._rng().uniform(self.minval, self.maxval, _check_shape(shape)), dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"minval": self.minval, "maxval": self.maxval, **super().get_config()}
@@ -246,14 +259,14 @@ class VarianceScaling(_RandomInitializer):
         fan_in, fan_out = _compute_fans(shape)
         units = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2}[self.mode]
         variance = self.scale / max(1.0, units)
-        key = self._key()
+        rng = self._rng()
         if self.distribution == "uniform":
             limit = math.sqrt(3.0 * variance)
-            return jax.random.uniform(key, shape, dtype, -limit, limit)
+            return _to_jax(rng.uniform(-limit, limit, shape), dtype)
         if self.distribution == "truncated_normal":
             stddev = math.sqrt(variance) / _TRUNCATED_STDDEV
-            return stddev * jax.random.truncated_normal(key, -2.0, 2.0, shape, dtype)
-        return math.sqrt(variance) * jax.random.normal(key, shape, dtype)
+            return _to_jax(stddev * _truncated_standard_normal(rng, shape), dtype)
+        return _to_jax(math.sqrt(variance) * rng.standard_normal(shape), dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"scale": self.scale, "mode": self.mode, "distribution": self.distribution, **super().get_config()}
@@ -352,10 +365,13 @@ class Orthogonal(_RandomInitializer):
         dtype = _float_dtype(dtype)
         if len(shape) < 2:
             raise ValueError(f"Orthogonal needs a shape of rank 2 or more. Received: shape={shape}")
-        # QR has no half-precision kernels: decompose in float32 (or wider) and cast.
-        compute_dtype = jnp.promote_types(dtype, jnp.float32)
-        matrix = jax.nn.initializers.orthogonal(scale=self.gain)(self._key(), shape, compute_dtype)
-        return matrix.astype(dtype)
+        rows, cols = int(np.prod(shape[:-1])), shape[-1]
+        draw = self._rng().standard_normal((max(rows, cols), min(rows, cols)))
+        q, r = np.linalg.qr(draw)
+        # Fixing the signs by R's diagonal makes Q uniformly distributed over orthogonal matrices.
+        q = q * np.sign(np.diag(r))
+        matrix = q if rows >= cols else q.T
+        return _to_jax(self.gain * matrix.reshape(shape), dtype)
 
     def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain, **super().get_config()}

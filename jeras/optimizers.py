@@ -173,7 +173,7 @@ class Optimizer:
     ):
         learning_rate = _take_legacy_arguments(learning_rate, kwargs)
         if not callable(learning_rate):
-            learning_rate = _check("learning_rate", learning_rate, *_POSITIVE)
+            learning_rate = _check("learning_rate", learning_rate, *_NON_NEGATIVE)
         if name is not None and not isinstance(name, str):
             raise TypeError(f"`name` must be a string. Received: name={name!r}")
         if sum(c is not None for c in (clipnorm, clipvalue, global_clipnorm)) > 1:

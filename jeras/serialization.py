@@ -78,7 +78,9 @@ def resolve(
             target = registry.get(identifier.lower())
         if target is None:
             known = ", ".join(sorted(registry))
-            raise ValueError(f"Unknown {kind}: {identifier!r}. Expected one of: {known}. Received: {argument}={identifier!r}")
+            raise ValueError(
+                f"Unknown {kind}: {identifier!r}. Expected one of: {known}. Received: {argument}={identifier!r}"
+            )
         if instantiate and isinstance(target, type):
             return target()
         return target

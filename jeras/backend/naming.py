@@ -14,10 +14,15 @@ def to_snake_case(name: str) -> str:
     return re.sub(r"([a-z])([A-Z])", r"\1_\2", intermediate).lower()
 
 
-def unique_name(base: str) -> str:
-    """Returns `base` the first time, then `base_1`, `base_2`, ... until `clear_session()`."""
+def unique_name(base: str, *, zero_based: bool = True) -> str:
+    """Returns `base`, then `base_1`, `base_2`, ... until `clear_session()`.
+
+    With `zero_based=False` the first name is `base_1` (tf.keras names inputs `input_1`).
+    """
     count = _counts[base]
     _counts[base] += 1
+    if not zero_based:
+        return f"{base}_{count + 1}"
     return base if count == 0 else f"{base}_{count}"
 
 

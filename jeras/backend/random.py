@@ -13,7 +13,7 @@ import random as _py_random
 import jax
 import numpy as np
 
-_global = {"seed": None, "key": None, "count": 0}
+_global = {"seed": None, "count": 0}
 
 
 def set_random_seed(seed: int) -> None:
@@ -26,37 +26,44 @@ def set_random_seed(seed: int) -> None:
         raise ValueError(f"seed must be a non-negative integer. Received: seed={seed!r}")
     seed = int(seed)
     _global["seed"] = seed
-    _global["key"] = jax.random.key_data(jax.random.PRNGKey(seed))
     _global["count"] = 0
     np.random.seed(seed % (2**32))
     _py_random.seed(seed)
 
 
-def _ensure_global() -> None:
-    if _global["key"] is None:
-        seed = int(np.random.SeedSequence().entropy % (2**31))
-        _global["seed"] = seed
-        _global["key"] = jax.random.key_data(jax.random.PRNGKey(seed))
-        _global["count"] = 0
+def next_seed() -> int:
+    """Returns a fresh 32-bit seed from the global stream.
+
+    Derived on the host from (global seed, draw number), so drawing compiles nothing.
+    """
+    if _global["seed"] is None:
+        _global["seed"] = int(np.random.SeedSequence().entropy % (2**63))
+    _global["count"] += 1
+    return int(np.random.SeedSequence([_global["seed"], _global["count"]]).generate_state(1)[0])
+
+
+def key_from_seed(seed: int) -> jax.Array:
+    """A raw `uint32[2]` threefry key for a seed, equal to `jax.random.PRNGKey(seed)` for 32-bit seeds."""
+    seed = int(seed)
+    return jax.numpy.asarray(np.array([(seed >> 32) & 0xFFFFFFFF, seed & 0xFFFFFFFF], dtype=np.uint32))
 
 
 def next_global_key() -> jax.Array:
-    """Returns a fresh raw `uint32[2]` key from the global stream (host side, not traceable)."""
-    _ensure_global()
-    _global["count"] += 1
-    return jax.random.fold_in(_global["key"], _global["count"])
-
-
-def next_seed() -> int:
-    """Returns a fresh integer seed drawn from the global stream."""
-    return int(np.asarray(jax.random.randint(next_global_key(), (), 0, 2**31 - 1)))
+    """Returns a fresh raw key from the global stream (host side, not traceable)."""
+    return key_from_seed(next_seed())
 
 
 def make_key(seed: int | None) -> jax.Array:
     """Returns a raw key from an explicit seed, or from the global stream when `seed` is None."""
-    if seed is None:
-        return next_global_key()
-    return jax.random.PRNGKey(int(seed))
+    return next_global_key() if seed is None else key_from_seed(seed)
+
+
+def host_rng(seed: int | None) -> np.random.Generator:
+    """A NumPy generator from an explicit seed, or from the global stream when `seed` is None.
+
+    Weight initialization draws on the host: it is fast for any shape and compiles nothing.
+    """
+    return np.random.default_rng(next_seed() if seed is None else int(seed))
 
 
 def draw_key(seed: int | None = None) -> jax.Array:

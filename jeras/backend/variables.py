@@ -34,7 +34,6 @@ class StatelessScope:
     Args:
         bindings: pairs of (variable, value) to read instead of the stored values.
         rng: an optional raw JAX key; random layers derive their keys from it.
-        training: the training flag that layers see when `call` is not given one.
     """
 
     def __init__(self, bindings=(), *, rng: jax.Array | None = None):
@@ -101,7 +100,8 @@ class Variable:
     ):
         if dtype is None:
             arr = np.asarray(value) if not isinstance(value, jax.Array) else value
-            dtype = config.floatx() if jnp.issubdtype(arr.dtype, jnp.floating) else arr.dtype
+            # Other dtypes are left to JAX, which maps int64 to int32 unless x64 is enabled.
+            dtype = config.floatx() if jnp.issubdtype(arr.dtype, jnp.floating) else None
         self._value = jnp.asarray(value, dtype=dtype)
         self.name = name
         self.path = path or name
@@ -121,8 +121,7 @@ class Variable:
         value = jnp.asarray(_unwrap(value), dtype=self.dtype)
         if value.shape != self.shape:
             raise ValueError(
-                f"Cannot assign a value of shape {value.shape} to variable '{self.path}' "
-                f"of shape {self.shape}."
+                f"Cannot assign a value of shape {value.shape} to variable '{self.path}' of shape {self.shape}."
             )
         scope = current_scope()
         if scope is not None:
@@ -131,10 +130,10 @@ class Variable:
             self._value = value
 
     def assign_add(self, delta) -> None:
-        self.assign(self.value + _unwrap(delta))
+        self.assign(self.value + jnp.asarray(_unwrap(delta)))
 
     def assign_sub(self, delta) -> None:
-        self.assign(self.value - _unwrap(delta))
+        self.assign(self.value - jnp.asarray(_unwrap(delta)))
 
     def numpy(self) -> np.ndarray:
         return np.asarray(self._value)

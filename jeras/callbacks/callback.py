@@ -1,0 +1,122 @@
+"""The `Callback` base class and `CallbackList`, which calls every hook of a list of callbacks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class Callback:
+    """Base class of callbacks: override the hooks you need.
+
+    Every hook of tf.keras is here: `on_{train,test,predict}_{begin,end}`,
+    `on_epoch_{begin,end}` and `on_{train,test,predict}_batch_{begin,end}` (with the legacy
+    `on_batch_begin`/`on_batch_end` aliases for training batches). `self.model` is the model
+    being trained and `self.params` holds `epochs`, `steps` and `verbose`.
+
+    Steps run in compiled chunks; batch hooks are replayed after each chunk with the logs of
+    every step, so they see every batch, but weights read from a batch hook are those at the
+    end of the chunk.
+    """
+
+    def __init__(self):
+        self.model = None
+        self.params: dict[str, Any] = {}
+        self.validation_data = None
+
+    def set_model(self, model) -> None:
+        self.model = model
+
+    def set_params(self, params: dict[str, Any]) -> None:
+        self.params = params
+
+    def on_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None: ...
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None: ...
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        self.on_batch_begin(batch, logs=logs)
+
+    def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+        self.on_batch_end(batch, logs=logs)
+
+    def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_test_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_predict_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
+    def on_train_begin(self, logs: dict | None = None) -> None: ...
+    def on_train_end(self, logs: dict | None = None) -> None: ...
+    def on_test_begin(self, logs: dict | None = None) -> None: ...
+    def on_test_end(self, logs: dict | None = None) -> None: ...
+    def on_predict_begin(self, logs: dict | None = None) -> None: ...
+    def on_predict_end(self, logs: dict | None = None) -> None: ...
+
+    def get_config(self) -> dict[str, Any]:
+        return {}
+
+
+_BATCH_HOOKS = {
+    "train": ("on_train_batch_begin", "on_train_batch_end", "on_batch_begin", "on_batch_end"),
+    "test": ("on_test_batch_begin", "on_test_batch_end"),
+    "predict": ("on_predict_batch_begin", "on_predict_batch_end"),
+}
+
+
+def overrides_batch_hooks(callback: Callback, mode: str) -> bool:
+    """Whether a callback overrides any batch hook of `mode` ("train", "test" or "predict")."""
+    return any(getattr(type(callback), hook, None) is not getattr(Callback, hook) for hook in _BATCH_HOOKS[mode])
+
+
+class CallbackList:
+    """Calls each hook on every callback, in order.
+
+    Callbacks with `chunk_level = True` (the progress bar) get one batch-end call per compiled
+    chunk with the logs of its last step; the others get one call per step.
+    """
+
+    def __init__(self, callbacks, *, model=None, params: dict | None = None):
+        self.callbacks: list[Callback] = list(callbacks or [])
+        for cb in self.callbacks:
+            if not isinstance(cb, Callback):
+                raise TypeError(
+                    f"callbacks must be Callback instances. Received: callbacks item {cb!r} of type {type(cb).__name__}"
+                )
+            if model is not None:
+                cb.set_model(model)
+            if params is not None:
+                cb.set_params(params)
+
+    def _step_level(self, mode: str) -> list[Callback]:
+        return [
+            cb for cb in self.callbacks if not getattr(cb, "chunk_level", False) and overrides_batch_hooks(cb, mode)
+        ]
+
+    def needs_step_logs(self, mode: str) -> bool:
+        return bool(self._step_level(mode))
+
+    def wants_batches(self, mode: str) -> bool:
+        return any(overrides_batch_hooks(cb, mode) for cb in self.callbacks)
+
+    def replay_batches(
+        self, mode: str, first_step: int, step_logs: list[dict] | None, last_step: int, last_logs: dict
+    ) -> None:
+        """Calls the batch hooks for the steps `first_step..last_step` of one finished chunk."""
+        n = len(step_logs) if step_logs is not None else 0
+        begin, end = _BATCH_HOOKS[mode][:2]
+        for cb in self._step_level(mode):
+            for i in range(n):
+                getattr(cb, begin)(first_step + i, {})
+                getattr(cb, end)(first_step + i, step_logs[i])
+        for cb in self.callbacks:
+            if getattr(cb, "chunk_level", False):
+                getattr(cb, end)(last_step, last_logs)
+
+    def __getattr__(self, hook: str):
+        if not hook.startswith("on_"):
+            raise AttributeError(hook)
+
+        def call_all(*args, **kwargs):
+            for cb in self.callbacks:
+                getattr(cb, hook)(*args, **kwargs)
+
+        return call_all

@@ -1,0 +1,20 @@
+"""`keras.constraints`."""
+
+from jeras.constraints import Constraint, MaxNorm, MinMaxNorm, NonNeg, UnitNorm, deserialize, get, serialize
+
+max_norm, non_neg, unit_norm, min_max_norm = MaxNorm, NonNeg, UnitNorm, MinMaxNorm
+
+__all__ = [
+    "Constraint",
+    "MaxNorm",
+    "MinMaxNorm",
+    "NonNeg",
+    "UnitNorm",
+    "deserialize",
+    "get",
+    "max_norm",
+    "min_max_norm",
+    "non_neg",
+    "serialize",
+    "unit_norm",
+]

@@ -1,0 +1,327 @@
+"""The base `Layer`: settings in `__init__`, weights in `build`, computation in `call`.
+
+Layers are stateful objects for the user (`layer.kernel`, `layer.get_weights()`), but their
+`call` is pure whenever a `StatelessScope` binds their variables: the training engine runs
+every layer that way inside compiled steps (DESIGN.md, principle 1).
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Sequence
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jeras import backend
+from jeras.backend.variables import Variable, current_scope
+
+_BASE_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "input_dim")
+
+
+def normalize_shape(shape, *, argument: str) -> tuple[int | None, ...]:
+    """Returns a shape as a tuple of positive ints or None, or raises a ValueError naming `argument`."""
+    if isinstance(shape, (int, np.integer)):
+        shape = (shape,)
+    try:
+        dims = tuple(shape)
+    except TypeError as err:
+        raise TypeError(f"{argument} must be a tuple or list of integers. Received: {argument}={shape!r}") from err
+    out = []
+    for dim in dims:
+        if dim is None:
+            out.append(None)
+        elif isinstance(dim, (int, np.integer)) and not isinstance(dim, bool) and dim > 0:
+            out.append(int(dim))
+        else:
+            raise ValueError(f"{argument} must contain positive integers or None. Received: {argument}={shape!r}")
+    return tuple(out)
+
+
+class Layer:
+    """Base class of all layers.
+
+    Args:
+        trainable: whether the layer's weights are updated by training. Default True.
+        name: the layer's name; defaults to a unique snake-case name of the class (`dense_1`).
+        dtype: the dtype of weights and computation; defaults to `backend.floatx()`.
+        input_shape: shape of one example (without the batch axis), as tf.keras accepts on the
+            first layer of a `Sequential` model.
+        batch_input_shape: the same, with the batch axis first.
+        input_dim: for 2D inputs, `input_dim=n` means `input_shape=(n,)`.
+    """
+
+    def __init__(self, *, trainable: bool = True, name: str | None = None, dtype=None, **kwargs: Any):
+        unknown = set(kwargs) - set(_BASE_KWARGS)
+        if unknown:
+            raise TypeError(
+                f"Unknown keyword argument(s) for {type(self).__name__}: {sorted(unknown)}. Received: {kwargs!r}"
+            )
+        if name is not None and (not isinstance(name, str) or not name):
+            raise ValueError(f"name must be a non-empty string. Received: name={name!r}")
+        object.__setattr__(self, "_sublayers", [])
+        self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
+        self._trainable = bool(trainable)
+        self.dtype = backend.standardize_dtype(dtype)
+        self.built = False
+        self._own_weights: list[Variable] = []
+        self._regularized: list[tuple[Variable, Any]] = []
+        self.activity_regularizer = None
+        self._build_shapes = None
+        self._batch_input_shape = self._read_input_shape_kwargs(kwargs)
+        self._call_accepts_training = "training" in inspect.signature(self.call).parameters
+
+    @staticmethod
+    def _read_input_shape_kwargs(kwargs) -> tuple | None:
+        if kwargs.get("batch_input_shape") is not None:
+            return normalize_shape(kwargs["batch_input_shape"], argument="batch_input_shape")
+        if kwargs.get("input_shape") is not None:
+            shape = normalize_shape(kwargs["input_shape"], argument="input_shape")
+            return (kwargs.get("batch_size"),) + shape
+        if kwargs.get("input_dim") is not None:
+            return (kwargs.get("batch_size"),) + normalize_shape(kwargs["input_dim"], argument="input_dim")
+        return None
+
+    # ------------------------------------------------------------------ tracking
+    def __setattr__(self, name: str, value: Any) -> None:
+        if not name.startswith("_") and "_sublayers" in self.__dict__:
+            for layer in _layers_in(value):
+                if layer is not self and all(layer is not known for known in self._sublayers):
+                    self._sublayers.append(layer)
+        object.__setattr__(self, name, value)
+
+    @property
+    def trainable(self) -> bool:
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value: bool) -> None:
+        self._trainable = bool(value)
+        for layer in self._children():
+            layer.trainable = value
+
+    # ------------------------------------------------------------------ weights
+    def add_weight(
+        self,
+        name: str | None = None,
+        shape: Sequence[int] | None = (),
+        dtype=None,
+        initializer: Any = None,
+        regularizer: Any = None,
+        trainable: bool = True,
+        constraint: Any = None,
+    ) -> Variable:
+        """Creates a weight of this layer.
+
+        Args:
+            name: the weight's name (`"kernel"`).
+            shape: its shape; `()` or None for a scalar. Default `()`.
+            dtype: its dtype; default the layer's dtype.
+            initializer: an initializer name, instance or callable `(shape, dtype)`;
+                default `"glorot_uniform"` for floats, `"zeros"` otherwise.
+            regularizer: an optional regularizer whose penalty joins the training loss.
+            trainable: whether training updates it. Default True.
+            constraint: an optional constraint applied after each optimizer update.
+
+        Returns:
+            The new `Variable`.
+        """
+        from jeras import constraints, initializers, regularizers
+
+        dtype = backend.standardize_dtype(dtype or self.dtype)
+        shape = () if shape is None else tuple(int(d) for d in shape)
+        if initializer is None:
+            initializer = "glorot_uniform" if jnp.issubdtype(jnp.dtype(dtype), jnp.floating) else "zeros"
+        init = initializers.get(initializer)
+        name = name or f"variable_{len(self._own_weights)}"
+        variable = Variable(
+            init(shape, dtype=dtype),
+            name=name,
+            trainable=trainable,
+            dtype=dtype,
+            path=f"{self.name}/{name}",
+            constraint=constraints.get(constraint),
+        )
+        self._own_weights.append(variable)
+        regularizer = regularizers.get(regularizer)
+        if regularizer is not None:
+            self._regularized.append((variable, regularizer))
+        return variable
+
+    def _children(self) -> list[Layer]:
+        """Direct sublayers: those in public attributes now (lists and dicts included, so layers
+        appended to a list after assignment count, as tf.keras tracks them), then tracked ones."""
+        found = [layer for name, value in vars(self).items() if not name.startswith("_") for layer in _layers_in(value)]
+        out: list[Layer] = []
+        for layer in found + self._sublayers:
+            if layer is not self and all(layer is not known for known in out):
+                out.append(layer)
+        return out
+
+    def _all_layers(self) -> list[tuple[Layer, bool]]:
+        """This layer and all nested sublayers, each with whether its weights train: a
+        non-trainable layer freezes everything beneath it."""
+        seen: list[tuple[Layer, bool]] = []
+        stack = [(self, self.trainable)]
+        while stack:
+            layer, trainable = stack.pop(0)
+            if any(layer is s for s, _ in seen):
+                continue
+            seen.append((layer, trainable))
+            stack.extend((child, trainable and child.trainable) for child in layer._children())
+        return seen
+
+    @property
+    def weights(self) -> list[Variable]:
+        """All weights, trainable first, as tf.keras orders them."""
+        return self.trainable_weights + self.non_trainable_weights
+
+    @property
+    def trainable_weights(self) -> list[Variable]:
+        out = []
+        for layer, trainable in self._all_layers():
+            if trainable:
+                out.extend(v for v in layer._own_weights if v.trainable)
+        return out
+
+    @property
+    def non_trainable_weights(self) -> list[Variable]:
+        out = []
+        for layer, trainable in self._all_layers():
+            if trainable:
+                out.extend(v for v in layer._own_weights if not v.trainable)
+            else:
+                out.extend(layer._own_weights)
+        return out
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    def get_weights(self) -> list[np.ndarray]:
+        """Returns the weights as NumPy arrays, in the order of `weights`."""
+        return [v.numpy() for v in self.weights]
+
+    def set_weights(self, weights: Sequence[Any]) -> None:
+        """Sets the weights from arrays in the order of `get_weights()`, checking count and shapes."""
+        params = self.weights
+        weights = list(weights)
+        if len(weights) != len(params):
+            raise ValueError(
+                f"Layer '{self.name}' expects {len(params)} weight arrays, "
+                f"but set_weights received {len(weights)}. Received: weights of length {len(weights)}"
+            )
+        for variable, value in zip(params, weights):
+            value = np.asarray(value)
+            if value.shape != variable.shape:
+                raise ValueError(
+                    f"Weight '{variable.path}' has shape {variable.shape}, but set_weights received an array "
+                    f"of shape {value.shape}. Received: weights with shapes {[np.shape(w) for w in weights]}"
+                )
+        for variable, value in zip(params, weights):
+            variable.assign(value)
+
+    def count_params(self) -> int:
+        """Returns the number of scalars in all weights of this layer; raises a ValueError before it is built."""
+        if not self.built:
+            raise ValueError(
+                f"You tried to call count_params on layer '{self.name}', but the layer isn't built. "
+                "Build it first, for example by calling it on data or giving the model an input_shape."
+            )
+        return int(sum(int(np.prod(v.shape)) for v in self.weights))
+
+    @property
+    def losses(self) -> list[jax.Array]:
+        """Regularization penalties of this layer's weights (evaluated on the current values)."""
+        out = []
+        for layer, _ in self._all_layers():
+            out.extend(reg(v.value) for v, reg in layer._regularized)
+        return out
+
+    # ------------------------------------------------------------------ computation
+    def build(self, input_shape) -> None:
+        """Creates the layer's weights for inputs of `input_shape`. The base version creates none."""
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        """The layer's computation. Subclasses override it."""
+        return inputs
+
+    def _maybe_build(self, inputs) -> None:
+        if self.built:
+            return
+        shapes = jax.tree_util.tree_map(lambda x: tuple(x.shape), inputs)
+        self._build_shapes = shapes
+        # Weights must be concrete arrays even when the first call happens while tracing
+        # (inside `jax.jit`); otherwise a tracer would be stored in the layer and leak.
+        with jax.ensure_compile_time_eval():
+            self.build(shapes)
+        self.built = True
+
+    def __call__(self, inputs, *args, training: bool | None = None, **kwargs):
+        from jeras.layers.symbolic import KerasTensor, call_symbolic
+
+        if any(isinstance(x, KerasTensor) for x in jax.tree_util.tree_leaves(inputs)):
+            return call_symbolic(self, inputs, args, dict(kwargs, training=training))
+        inputs = jax.tree_util.tree_map(self._to_array, inputs, is_leaf=lambda x: isinstance(x, Variable))
+        self._maybe_build(inputs)
+        if self._call_accepts_training:
+            kwargs["training"] = bool(training) if training is not None else False
+        outputs = self.call(inputs, *args, **kwargs)
+        if self.activity_regularizer is not None:
+            scope = current_scope()
+            penalty = sum(self.activity_regularizer(x) / x.shape[0] for x in jax.tree_util.tree_leaves(outputs))
+            if scope is not None:
+                scope.losses.append(penalty)
+        return outputs
+
+    def _to_array(self, x):
+        if isinstance(x, Variable):
+            return x.value
+        if isinstance(x, (jax.Array, jax.core.Tracer)):
+            arr = x
+        else:
+            arr = jnp.asarray(np.asarray(x))
+        if jnp.issubdtype(arr.dtype, jnp.floating) and arr.dtype != jnp.dtype(self.dtype):
+            arr = arr.astype(self.dtype)
+        return arr
+
+    def compute_output_shape(self, input_shape):
+        """Output shape for inputs of `input_shape` (None marks unknown dimensions, batch or other)."""
+        return _shapes_via_eval(self, input_shape)
+
+    # ------------------------------------------------------------------ config
+    def get_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = list(self._batch_input_shape)
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Layer:
+        return cls(**config)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} name={self.name}, built={self.built}>"
+
+
+def _layers_in(value) -> list[Layer]:
+    if isinstance(value, Layer):
+        return [value]
+    if isinstance(value, (list, tuple)):
+        return [x for item in value for x in _layers_in(item)]
+    if isinstance(value, dict):
+        return [x for item in value.values() for x in _layers_in(item)]
+    return []
+
+
+def _shapes_via_eval(layer: Layer, input_shape):
+    """Infers output shapes by calling the layer on placeholders (no computation)."""
+    from jeras.layers.symbolic import KerasTensor, call_symbolic
+
+    is_shape = lambda s: isinstance(s, (tuple, list)) and all(d is None or isinstance(d, int) for d in s)  # noqa: E731
+    placeholders = jax.tree_util.tree_map(lambda s: KerasTensor(s, layer.dtype), input_shape, is_leaf=is_shape)
+    outputs = call_symbolic(layer, placeholders, (), {})
+    return jax.tree_util.tree_map(lambda t: t.shape, outputs, is_leaf=lambda t: isinstance(t, KerasTensor))

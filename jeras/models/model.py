@@ -1,0 +1,293 @@
+"""`Model`: a layer with training, evaluation and prediction built in.
+
+Subclass it and define `call` (the subclassing API), or use `Sequential`. `compile`
+resolves the optimizer, loss and metrics; `fit`, `evaluate` and `predict` run compiled JAX
+programs through `jeras.training.loop` and sync weights back at defined points.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from jeras import optimizers
+from jeras.layers.layer import Layer
+from jeras.models.summary import print_summary
+from jeras.training.loop import Trainer
+from jeras.training.objectives import Objectives
+
+
+class NotCompiledError(ValueError, RuntimeError):
+    """Raised by fit/evaluate/train_on_batch before `compile()` (a RuntimeError in tf.keras)."""
+
+
+class Model(Layer):
+    """A trainable model. Subclass it and override `call(inputs, training=None)`.
+
+    Args:
+        name: the model's name; default a unique snake-case name of the class.
+        trainable: whether its weights are trained. Default True.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
+            raise TypeError(
+                "Model(inputs, outputs) builds a functional model, which this version of jeras does not provide yet; "
+                "use Sequential or subclass Model. Received: positional or inputs/outputs arguments"
+            )
+        super().__init__(**kwargs)
+        self.optimizer = None
+        self._objectives: Objectives | None = None
+        self._engine = None
+        self._batch_metrics = None
+        self._input_count = 1
+        self.run_eagerly = False
+        self.stop_training = False
+        self.history = None
+        self.compile_stats: dict[str, float] = {}
+
+    # ------------------------------------------------------------------ structure
+    @property
+    def layers(self) -> list[Layer]:
+        return list(self._sublayers)
+
+    def get_layer(self, name: str | None = None, index: int | None = None) -> Layer:
+        """Returns a layer by name or by index in `layers`."""
+        if index is not None:
+            if not isinstance(index, int) or not -len(self.layers) <= index < len(self.layers):
+                raise ValueError(f"index must be an integer in [0, {len(self.layers)}). Received: index={index!r}")
+            return self.layers[index]
+        for layer in self.layers:
+            if layer.name == name:
+                return layer
+        raise ValueError(
+            f"No layer named {name!r} in model '{self.name}'. Layers: {[la.name for la in self.layers]}. Received: name={name!r}"
+        )
+
+    @property
+    def output_names(self) -> list[str]:
+        n = len(self._output_shapes())
+        return ["output"] if n == 1 else [f"output_{i + 1}" for i in range(n)]
+
+    def _ensure_built(self, xs: list[np.ndarray]) -> None:
+        """Builds a subclassed model by calling it once on a one-row batch of zeros."""
+        if self.built:
+            return
+        self._input_count = len(xs)
+        sample = [jnp.zeros((1,) + a.shape[1:], dtype=jnp.float32 if a.dtype.kind == "f" else a.dtype) for a in xs]
+        outputs = self(self._structure_inputs(sample), training=False)
+        self._output_specs = [(None,) + tuple(o.shape[1:]) for o in jax.tree_util.tree_leaves(outputs)]
+        self._input_shapes = [(None,) + tuple(a.shape[1:]) for a in xs]
+        self.built = True
+
+    def _maybe_build(self, inputs) -> None:
+        """Subclassed models build their layers lazily, as `call` reaches them."""
+
+    def build(self, input_shape) -> None:
+        """Builds the model for inputs of `input_shape` (batch axis first; a list for several inputs)."""
+        shapes = (
+            input_shape
+            if isinstance(input_shape, list) and input_shape and isinstance(input_shape[0], (tuple, list))
+            else [input_shape]
+        )
+        self._ensure_built([np.zeros((1,) + tuple(1 if d is None else d for d in s[1:]), np.float32) for s in shapes])
+
+    def _input_specs(self) -> list[tuple[tuple | None, str | None]]:
+        return [(shape, None) for shape in getattr(self, "_input_shapes", [None] * self._input_count)]
+
+    def _structure_inputs(self, arrays: list):
+        return arrays[0] if len(arrays) == 1 else list(arrays)
+
+    def _output_shapes(self) -> list[tuple]:
+        return list(self._output_specs)
+
+    # ------------------------------------------------------------------ compile
+    def compile(
+        self,
+        optimizer: Any = "rmsprop",
+        loss: Any = None,
+        metrics: Any = None,
+        loss_weights: Any = None,
+        weighted_metrics: Any = None,
+        run_eagerly: bool | None = None,
+        steps_per_execution: int | None = None,
+        jit_compile: bool | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """Configures the model for training.
+
+        Args:
+            optimizer: name or optimizer instance. Default `"rmsprop"`.
+            loss: name, function or `Loss` instance (a list or dict for several outputs).
+            metrics: list of names, functions or `Metric` instances (`"accuracy"` resolves
+                to the right variant from the target and output shapes, as tf.keras does).
+            loss_weights: optional scalar weights of each output's loss.
+            weighted_metrics: metrics that take `sample_weight`/`class_weight` into account.
+            run_eagerly: run steps as plain Python (no compilation), for debugging. Default False.
+            steps_per_execution: accepted for compatibility; jeras compiles whole chunks of steps.
+            jit_compile: accepted for compatibility; jeras always compiles with XLA.
+        """
+        if kwargs:
+            raise TypeError(f"Unknown keyword argument(s) for compile: {sorted(kwargs)}. Received: {kwargs!r}")
+        self.optimizer = optimizers.get(optimizer)
+        self._objectives = Objectives(loss, metrics, loss_weights, weighted_metrics)
+        self.loss = loss
+        self.run_eagerly = bool(run_eagerly)
+        self._engine = None
+        self._batch_metrics = None
+
+    def _trainer(self, what: str) -> Trainer:
+        if self._objectives is None:
+            raise NotCompiledError(
+                f"You must compile your model before {what}: call model.compile(optimizer=..., loss=...) first. "
+                f"Received: a model that was never compiled ({self.name})"
+            )
+        return Trainer(self)
+
+    @property
+    def metrics_names(self) -> list[str]:
+        if self._objectives is None or not self._objectives.built:
+            return []
+        return self._objectives.metric_names
+
+    # ------------------------------------------------------------------ training API
+    def fit(
+        self,
+        x=None,
+        y=None,
+        batch_size: int | None = None,
+        epochs: int = 1,
+        verbose: int | str = "auto",
+        callbacks=None,
+        validation_split: float = 0.0,
+        validation_data=None,
+        shuffle: bool | str = True,
+        class_weight=None,
+        sample_weight=None,
+        initial_epoch: int = 0,
+        steps_per_epoch: int | None = None,
+        validation_steps: int | None = None,
+        validation_batch_size: int | None = None,
+        validation_freq: int = 1,
+    ):
+        """Trains the model for `epochs` epochs; returns a `History`.
+
+        Args:
+            x, y: input and target arrays (NumPy or JAX; lists/dicts for several inputs/outputs).
+            batch_size: samples per step. Default 32.
+            epochs: the epoch to stop after. Default 1.
+            verbose: 0 silent, 1 progress bar, 2 one line per epoch; "auto" is 1.
+            callbacks: list of `Callback` instances.
+            validation_split: fraction of the data, taken from the END before shuffling, used for validation.
+            validation_data: `(x_val, y_val)` or `(x_val, y_val, sample_weight_val)`; overrides validation_split.
+            shuffle: reshuffle the training data every epoch (True), only the batch order ("batch"), or not.
+            class_weight: dict class index -> weight, applied to the loss.
+            sample_weight: per-sample weights of the loss.
+            initial_epoch: the epoch to start from (for resuming).
+            steps_per_epoch: optional number of batches per epoch (at most the number available).
+            validation_steps: optional number of validation batches.
+            validation_batch_size: batch size of validation; default `batch_size`.
+            validation_freq: validate every this many epochs. Default 1.
+
+        Returns:
+            A `History` whose `.history` maps each log name to its per-epoch values.
+        """
+        return self._trainer("training").fit(
+            x,
+            y,
+            batch_size=batch_size,
+            epochs=epochs,
+            verbose=verbose,
+            callbacks=callbacks,
+            validation_split=validation_split,
+            validation_data=validation_data,
+            shuffle=shuffle,
+            class_weight=class_weight,
+            sample_weight=sample_weight,
+            initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch,
+            validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size,
+            validation_freq=validation_freq,
+        )
+
+    def evaluate(
+        self,
+        x=None,
+        y=None,
+        batch_size: int | None = None,
+        verbose: int | str = "auto",
+        sample_weight=None,
+        steps: int | None = None,
+        callbacks=None,
+        return_dict: bool = False,
+    ):
+        """Returns the loss (a scalar) or `[loss, *metrics]`, or a dict with `return_dict=True`."""
+        return self._trainer("evaluating").evaluate(
+            x,
+            y,
+            batch_size=batch_size,
+            verbose=verbose,
+            sample_weight=sample_weight,
+            steps=steps,
+            callbacks=callbacks,
+            return_dict=return_dict,
+        )
+
+    def predict(
+        self, x, batch_size: int | None = None, verbose: int | str = "auto", steps: int | None = None, callbacks=None
+    ):
+        """Returns the model's outputs for x as NumPy arrays (batches of 32 by default)."""
+        return Trainer(self).predict(x, batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks)
+
+    def train_on_batch(
+        self, x, y=None, sample_weight=None, class_weight=None, reset_metrics: bool = True, return_dict: bool = False
+    ):
+        """Runs one training step on exactly this batch; returns the loss or `[loss, *metrics]`."""
+        return self._trainer("training").train_on_batch(
+            x,
+            y,
+            sample_weight=sample_weight,
+            class_weight=class_weight,
+            reset_metrics=reset_metrics,
+            return_dict=return_dict,
+        )
+
+    def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics: bool = True, return_dict: bool = False):
+        """Evaluates one batch; returns the loss or `[loss, *metrics]`."""
+        return self._trainer("evaluating").test_on_batch(
+            x, y, sample_weight=sample_weight, reset_metrics=reset_metrics, return_dict=return_dict
+        )
+
+    def predict_on_batch(self, x):
+        """Returns the outputs for one batch as NumPy arrays."""
+        return Trainer(self).predict_on_batch(x)
+
+    # ------------------------------------------------------------------ inspection
+    def summary(
+        self, line_length: int | None = None, positions: list[float] | None = None, print_fn=None, **kwargs: Any
+    ) -> None:
+        """Prints the layer table and parameter totals in the tf.keras format.
+
+        Args:
+            line_length: total width. Default 65.
+            positions: column end positions, as fractions of the width or absolute. Default `[.45, .85, 1.]`.
+            print_fn: the function that prints each line. Default `print`.
+        """
+        if not self.built:
+            raise ValueError(
+                f"This model has not yet been built. Build the model first by calling `build()` or by calling the model on a "
+                f"batch of data, or give the first layer an input_shape. Received: unbuilt model '{self.name}'"
+            )
+        print_summary(self, line_length=line_length, positions=positions, print_fn=print_fn)
+
+    def _summary_rows(self) -> list[tuple[str, str, int]]:
+        return [
+            (f"{la.name} ({type(la).__name__})", "multiple", la.count_params() if la.built else 0) for la in self.layers
+        ]
+
+    def get_config(self) -> dict[str, Any]:
+        return {"name": self.name, "trainable": self.trainable}

@@ -1,0 +1,54 @@
+"""`model.summary()` in the tf.keras text layout: layer table, then parameter totals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+_DEFAULT_WIDTH = 65
+_DEFAULT_POSITIONS = (0.45, 0.85, 1.0)
+
+
+def _count(variables) -> int:
+    return int(sum(int(np.prod(v.shape)) for v in variables))
+
+
+def format_shape(shape) -> str:
+    """A shape as tf.keras prints it: the tuple's repr, `(None, 784)`."""
+    return str(tuple(shape))
+
+
+def _row(fields: list[str], ends: list[int]) -> str:
+    line = ""
+    for i, (field, end) in enumerate(zip(fields, ends)):
+        if i:
+            line = line[:-1] + " "
+        line = (line + field)[:end].ljust(end)
+    return line
+
+
+def print_summary(
+    model, *, line_length: int | None = None, positions=None, print_fn: Callable[[str], None] | None = None
+) -> None:
+    """Prints a model summary: each layer's name and type, output shape and parameter count."""
+    width = line_length or _DEFAULT_WIDTH
+    positions = list(positions or _DEFAULT_POSITIONS)
+    ends = [int(width * p) if p <= 1 else int(p) for p in positions]
+    emit = print_fn or print
+    emit(f'Model: "{model.name}"')
+    emit("_" * width)
+    emit(_row(["Layer (type)", "Output Shape", "Param #"], ends))
+    emit("=" * width)
+    rows = model._summary_rows()
+    for i, (name, shape, params) in enumerate(rows):
+        emit(_row([name, shape if isinstance(shape, str) else format_shape(shape), str(params)], ends))
+        emit(("=" if i == len(rows) - 1 else "_") * width)
+    if not rows:
+        emit("=" * width)
+    trainable = _count(model.trainable_weights)
+    non_trainable = _count(model.non_trainable_weights)
+    emit(f"Total params: {trainable + non_trainable:,}")
+    emit(f"Trainable params: {trainable:,}")
+    emit(f"Non-trainable params: {non_trainable:,}")
+    emit("_" * width)

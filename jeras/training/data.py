@@ -1,0 +1,183 @@
+"""Checking and preparing in-memory data before any step runs.
+
+Every check here raises a `ValueError`/`TypeError` that names the argument, what was
+expected and what was received (DESIGN.md, principle 8). Arrays are converted once to the
+dtypes the compiled steps expect and kept as NumPy until they are sent to the device.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import jax
+import numpy as np
+
+from jeras import backend
+
+
+def _describe(x) -> str:
+    if hasattr(x, "shape") and hasattr(x, "dtype"):
+        return f"array of shape {tuple(x.shape)} and dtype {x.dtype}"
+    return f"{type(x).__name__}"
+
+
+def to_numpy(x: Any, *, argument: str) -> np.ndarray:
+    """Converts an array-like to a NumPy array, rejecting non-numeric data and None."""
+    if x is None:
+        raise ValueError(f"{argument} must be an array. Received: {argument}=None")
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{argument} must be a numeric array. Received: {argument}={x!r}")
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as err:
+        raise TypeError(
+            f"{argument} must be a numeric array (ragged nested lists cannot be converted). Received: {argument} of type {type(x).__name__}"
+        ) from err
+    if arr.dtype == object or arr.dtype.kind in "USVM":
+        raise TypeError(
+            f"{argument} must hold numbers (int, float or bool). Received: {argument} with dtype {arr.dtype}"
+        )
+    return arr
+
+
+def flatten_arrays(x: Any, *, argument: str) -> list[np.ndarray]:
+    """Returns the arrays of a single array, a list/tuple of arrays, or a dict of arrays."""
+    if isinstance(x, Mapping):
+        return [to_numpy(v, argument=f"{argument}[{k!r}]") for k, v in x.items()]
+    if isinstance(x, (list, tuple)) and len(x) > 0 and all(hasattr(v, "shape") and np.ndim(v) >= 1 for v in x):
+        return [to_numpy(v, argument=f"{argument}[{i}]") for i, v in enumerate(x)]
+    return [to_numpy(x, argument=argument)]
+
+
+def check_lengths(named: Sequence[tuple[str, np.ndarray]]) -> int:
+    """Checks that all arrays have one common, non-zero number of rows, and returns it."""
+    length = None
+    first_name = None
+    for name, arr in named:
+        if arr.ndim == 0:
+            raise ValueError(f"{name} must have a batch axis. Received: {name} with shape {arr.shape}")
+        if length is None:
+            length, first_name = arr.shape[0], name
+        elif arr.shape[0] != length:
+            raise ValueError(
+                f"Data cardinality is ambiguous: {first_name} has {length} samples but {name} has {arr.shape[0]}. "
+                f"Make sure all arrays contain the same number of samples. Received: {first_name}.shape={named[0][1].shape}, "
+                f"{name}.shape={arr.shape}"
+            )
+    if not length:
+        raise ValueError(
+            f"{first_name} is empty: expected at least one sample. Received: {first_name}.shape={named[0][1].shape}"
+        )
+    return int(length)
+
+
+def check_finite(arr: np.ndarray, *, argument: str) -> None:
+    """Rejects NaN or infinite values in a floating array."""
+    if arr.dtype.kind == "f" and arr.size:
+        finite = np.isfinite(arr)
+        if not finite.all():
+            bad = int(arr.size - np.count_nonzero(finite))
+            raise ValueError(
+                f"{argument} contains {bad} NaN or infinite value(s); clean or impute them before training. "
+                f"Received: {argument} with shape {arr.shape}"
+            )
+
+
+def cast_inputs(arr: np.ndarray, dtype: str | None) -> np.ndarray:
+    """Casts inputs to the dtype the model expects (`floatx` unless an Input says otherwise)."""
+    dtype = dtype or backend.floatx()
+    if arr.dtype == np.dtype(dtype):
+        return arr
+    if arr.dtype.kind in "iub" and np.dtype(dtype).kind in "iu":
+        return arr.astype(dtype)
+    return arr.astype(dtype)
+
+
+def check_input_shape(arr: np.ndarray, expected: tuple | None, *, argument: str, model_name: str) -> None:
+    """Checks an input array against the model's declared input shape (batch axis excluded)."""
+    if expected is None:
+        return
+    want = tuple(expected[1:])
+    got = tuple(arr.shape[1:])
+    if len(want) != len(got) or any(w is not None and w != g for w, g in zip(want, got)):
+        raise ValueError(
+            f"Input of model '{model_name}' is incompatible: expected {argument} with shape "
+            f"{(None,) + want}, found shape {(None,) + got}. Received: {argument}.shape={arr.shape}"
+        )
+
+
+def split_validation(arrays: Sequence[np.ndarray | None], validation_split: float) -> tuple[list, list]:
+    """Splits off the LAST `validation_split` fraction of the rows, before shuffling, as tf.keras does."""
+    if (
+        isinstance(validation_split, bool)
+        or not isinstance(validation_split, (int, float))
+        or not 0 <= validation_split < 1
+    ):
+        raise ValueError(f"validation_split must be a float in [0, 1). Received: validation_split={validation_split!r}")
+    n = next(a.shape[0] for a in arrays if a is not None)
+    split_at = int(math.floor(n * (1.0 - validation_split)))
+    if split_at == 0 or split_at == n:
+        raise ValueError(
+            f"validation_split={validation_split} leaves no training or no validation samples for {n} samples. "
+            f"Received: validation_split={validation_split}"
+        )
+    train = [None if a is None else a[:split_at] for a in arrays]
+    val = [None if a is None else a[split_at:] for a in arrays]
+    return train, val
+
+
+def class_weights_to_sample_weights(y: np.ndarray, class_weight: Mapping[int, float]) -> np.ndarray:
+    """Maps each sample's class (sparse label or one-hot/probability row) to its class weight."""
+    if not isinstance(class_weight, Mapping) or not class_weight:
+        raise ValueError(
+            f"class_weight must be a non-empty dict of class index -> weight. Received: class_weight={class_weight!r}"
+        )
+    if y.ndim >= 2 and y.shape[-1] > 1:
+        classes = np.argmax(y.reshape(y.shape[0], -1), axis=-1)
+    else:
+        classes = y.reshape(y.shape[0]).astype(np.int64)
+    keys = np.array(sorted(int(k) for k in class_weight))
+    if keys.min() < 0:
+        raise ValueError(
+            f"class_weight keys must be non-negative class indices. Received: class_weight={dict(class_weight)!r}"
+        )
+    table = np.ones(max(int(keys.max()), int(classes.max())) + 1, dtype=np.float32)
+    for k, w in class_weight.items():
+        table[int(k)] = float(w)
+    return table[classes]
+
+
+def check_sample_weight(sample_weight: Any, n: int, *, argument: str = "sample_weight") -> np.ndarray:
+    """Checks per-sample weights: a 1-D array of n finite, non-negative numbers."""
+    sw = to_numpy(sample_weight, argument=argument).astype(np.float32)
+    if sw.ndim == 2 and sw.shape[1] == 1:
+        sw = sw[:, 0]
+    if sw.shape != (n,):
+        raise ValueError(
+            f"{argument} must have shape ({n},), one weight per sample. Received: {argument}.shape={sw.shape}"
+        )
+    check_finite(sw, argument=argument)
+    if (sw < 0).any():
+        raise ValueError(f"{argument} must be non-negative. Received: {argument} with minimum {sw.min()}")
+    return sw
+
+
+def check_positive_int(value: Any, *, argument: str, allow_none: bool = False, allow_zero: bool = False) -> int | None:
+    if value is None and allow_none:
+        return None
+    ok = (
+        isinstance(value, (int, np.integer))
+        and not isinstance(value, bool)
+        and (value > 0 or (allow_zero and value == 0))
+    )
+    if not ok:
+        kind = "a non-negative" if allow_zero else "a positive"
+        raise ValueError(f"{argument} must be {kind} integer. Received: {argument}={value!r}")
+    return int(value)
+
+
+def tree_rows(tree: Any, n: int) -> Any:
+    """Takes the first n rows of every array in a pytree."""
+    return jax.tree_util.tree_map(lambda a: a[:n], tree)
