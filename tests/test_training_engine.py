@@ -266,3 +266,60 @@ def test_no_warnings_in_a_plain_fit():
         model.fit(x, y, epochs=1, verbose=0, validation_split=0.1)
         model.evaluate(x, y, verbose=0)
         model.predict(x, verbose=0)
+
+
+def test_initial_epoch_resumes_numbering():
+    x, y = _data()
+    model = _model()
+    model.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    history = model.fit(x, y, epochs=3, initial_epoch=1, verbose=0)
+    assert history.epoch == [1, 2] and len(history.history["loss"]) == 2
+
+
+def test_subclassed_model_trains_and_predicts():
+    class TwoLayer(keras.models.Model):
+        def __init__(self, **kwargs):
+            super().__init__(**kwargs)
+            self.hidden = keras.layers.Dense(8, activation="relu")
+            self.out = keras.layers.Dense(4, activation="softmax")
+
+        def call(self, inputs, training=None):
+            return self.out(self.hidden(inputs))
+
+    x, y = _data()
+    model = TwoLayer()
+    model.compile(
+        optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
+    history = model.fit(x, y, epochs=3, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
+    assert model.count_params() == 5 * 8 + 8 + 8 * 4 + 4
+    assert model.predict(x[:5], verbose=0).shape == (5, 4)
+    lines = []
+    model.summary(print_fn=lines.append)
+    assert any(line.startswith("Total params: 84") for line in lines)
+
+
+def test_sequential_config_round_trip_and_pop():
+    model = _model()
+    clone = keras.models.Sequential.from_config(model.get_config())
+    assert [type(la).__name__ for la in clone.layers] == ["Dense", "Dense"]
+    assert clone.count_params() == model.count_params()
+    clone.set_weights(model.get_weights())
+    x, _ = _data(n=6)
+    np.testing.assert_allclose(clone.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
+    popped = clone.pop()
+    assert popped.units == 4 and len(clone.layers) == 1 and clone.output_shape == (None, 8)
+
+
+def test_model_called_directly_and_trainable_flag():
+    model = _model()
+    model.layers[0].trainable = False
+    assert len(model.trainable_weights) == 2 and len(model.non_trainable_weights) == 2
+    x, y = _data()
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.1), loss="sparse_categorical_crossentropy")
+    frozen = [w.copy() for w in model.layers[0].get_weights()]
+    model.fit(x, y, epochs=1, verbose=0)
+    for a, b in zip(frozen, model.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)
+    assert np.asarray(model(x[:2])).shape == (2, 4)

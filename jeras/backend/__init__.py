@@ -2,7 +2,15 @@
 
 from jeras.backend.config import epsilon, floatx, image_data_format, set_epsilon, set_floatx, standardize_dtype
 from jeras.backend.naming import reset_names, to_snake_case, unique_name
-from jeras.backend.random import draw_key, make_key, next_global_key, next_seed, set_random_seed
+from jeras.backend.random import (
+    draw_key,
+    host_rng,
+    key_from_seed,
+    make_key,
+    next_global_key,
+    next_seed,
+    set_random_seed,
+)
 from jeras.backend.variables import StatelessScope, Variable, current_scope
 
 
@@ -19,6 +27,8 @@ __all__ = [
     "draw_key",
     "epsilon",
     "floatx",
+    "host_rng",
+    "key_from_seed",
     "image_data_format",
     "make_key",
     "next_global_key",

@@ -48,6 +48,8 @@ class Model(Layer):
         self.stop_training = False
         self.history = None
         self.compile_stats: dict[str, float] = {}
+        self._fit_seed: int | None = None
+        self._resume_epoch: int | None = None
 
     # ------------------------------------------------------------------ structure
     @property
@@ -291,3 +293,30 @@ class Model(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "trainable": self.trainable}
+
+    # ------------------------------------------------------------------ saving (see jeras.saving)
+    def save(
+        self, filepath, overwrite: bool = True, save_format: str | None = None, include_optimizer: bool = True
+    ) -> None:
+        """Saves architecture, weights, optimizer state and compile settings (`.h5` or `.keras`)."""
+        from jeras.saving import save_model
+
+        save_model(self, filepath, overwrite=overwrite, save_format=save_format, include_optimizer=include_optimizer)
+
+    def save_weights(self, filepath, overwrite: bool = True, save_format: str | None = None) -> None:
+        """Saves the weights (`.h5`, `.weights.h5`, or an extension-less checkpoint prefix)."""
+        from jeras.saving import save_weights
+
+        save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
+
+    def load_weights(self, filepath, skip_mismatch: bool = False, by_name: bool = False):
+        """Loads weights saved by `save_weights` (or by the `keras` package)."""
+        from jeras.saving import load_weights
+
+        return load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
+
+    def to_json(self, **kwargs: Any) -> str:
+        """Returns the architecture as a JSON string (`keras.models.model_from_json` reads it)."""
+        from jeras.saving import model_to_json
+
+        return model_to_json(self, **kwargs)

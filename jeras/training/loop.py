@@ -97,6 +97,10 @@ def epoch_order(rng: np.random.Generator, *, n: int, batch_size: int, rows: int,
 
 
 # ---------------------------------------------------------------------- helpers
+def _epoch_seed(fit_seed: int, epoch: int) -> int:
+    return int(np.random.SeedSequence([fit_seed, epoch, 1]).generate_state(1)[0])
+
+
 def _unstack(objectives, stacked: list[np.ndarray], count: int) -> list[dict[str, float]]:
     return [objectives.named([v[i] for v in stacked]) for i in range(count)]
 
@@ -297,18 +301,27 @@ class Trainer:
         data = self._device(train)
         val_data = self._eval_device(val, validation_batch_size or batch_size) if val is not None else None
         state = self.make_state()
-        order_rng = np.random.default_rng(backend.next_seed())
+        # Every epoch's randomness derives from (fit seed, epoch), so an epoch can be rerun or
+        # resumed (BackupAndRestore) without replaying the epochs before it. A callback may
+        # restore `model._fit_seed` in on_train_begin.
+        model._fit_seed = backend.next_seed()
         objectives = model._objectives
         model.stop_training = False
         compile_before = compile_totals()
         eager = jax.disable_jit() if model.run_eagerly else contextlib.nullcontext()
         epoch_logs: dict[str, float] = {}
         with eager:
+            model._resume_epoch = None
             cbs.on_train_begin()
-            for epoch in range(initial_epoch, epochs):
+            # A callback may have restored weights, optimizer state and the epoch to resume at.
+            state = self._refresh_from_model(state)
+            start = initial_epoch if model._resume_epoch is None else int(model._resume_epoch)
+            for epoch in range(start, epochs):
                 state = state._replace(metrics=model._objectives.init_state())
                 cbs.on_epoch_begin(epoch)
                 state = state._replace(opt_state=model.optimizer.with_current_hyperparams(state.opt_state))
+                order_rng = np.random.default_rng([model._fit_seed, epoch])
+                state = state._replace(rng=backend.key_from_seed(_epoch_seed(model._fit_seed, epoch)))
                 blocks, tail_idx = epoch_order(order_rng, n=n, batch_size=batch_size, rows=chunks * k, shuffle=shuffle)
                 blocks = jnp.asarray(blocks)
                 logs: dict[str, float] = {}
