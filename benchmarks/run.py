@@ -22,11 +22,20 @@ import sys
 
 HERE = pathlib.Path(__file__).resolve().parent
 BENCH = HERE.parent.parent / "shared" / "bench"
+# job -> (title, peer script in ../shared/bench, or None: Keras 3 runs our own workload script)
 JOBS = {
     "mlp": ("MLP 784-300-100-10, 55,000 rows", "anchor_mlp.py"),
     "housing": ("MLP 8-30-1, 11,610 rows", "anchor_reg.py"),
+    "bn_deep": ("BatchNormalization deep net 784-BN-300-BN-100-BN-10, 55,000 rows", None),
+    "wide_deep": ("Wide & deep, two inputs (5, 6) and two outputs, 11,610 rows", None),
 }
-TARGETS = {("mlp", "keras_jax"): 0.75, ("mlp", "jax_scan"): 1.2, ("housing", "keras_jax"): 0.10}
+TARGETS = {
+    ("mlp", "keras_jax"): 0.75,
+    ("mlp", "jax_scan"): 1.2,
+    ("housing", "keras_jax"): 0.10,
+    ("bn_deep", "keras_jax"): 0.75,
+    ("wide_deep", "keras_jax"): 0.75,
+}
 
 # Runs a peer script as __main__ and then reports this process's peak RSS.
 _WRAPPER = (
@@ -73,7 +82,11 @@ def _is_number(text: str) -> bool:
 
 
 def measure(job: str, epochs: int, peers: list[str]) -> dict[str, dict]:
-    results = {"jeras": run_process([str(HERE / "workloads.py"), job, str(epochs)])}
+    workloads = str(HERE / "workloads.py")
+    results = {"jeras": run_process([workloads, job, str(epochs)])}
+    if JOBS[job][1] is None:
+        results["keras_jax"] = run_process([workloads, job, str(epochs), "keras_jax"])
+        return results
     script = BENCH / JOBS[job][1]
     for peer in peers:
         results[peer] = run_process(["-c", _WRAPPER, str(script), peer, str(epochs)])
@@ -111,13 +124,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs-mlp", type=int, default=5)
     parser.add_argument("--epochs-housing", type=int, default=10)
+    parser.add_argument("--epochs-deep", type=int, default=4, help="epochs of bn_deep and wide_deep")
     parser.add_argument("--jobs", nargs="*", default=list(JOBS), choices=list(JOBS))
     parser.add_argument("--out", type=pathlib.Path, default=None, help="also write the raw figures as JSON")
     args = parser.parse_args()
     if not BENCH.is_dir():
         raise SystemExit(f"The peer scripts are missing: expected them in {BENCH}")
     peers = available_peers()
-    epochs = {"mlp": args.epochs_mlp, "housing": args.epochs_housing}
+    epochs = {
+        "mlp": args.epochs_mlp,
+        "housing": args.epochs_housing,
+        "bn_deep": args.epochs_deep,
+        "wide_deep": args.epochs_deep * 2,
+    }
     raw = {}
     for job in args.jobs:
         raw[job] = measure(job, epochs[job], peers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 
@@ -15,8 +16,13 @@ class Callback:
 
     Steps run in compiled chunks; batch hooks are replayed after each chunk with the logs of
     every step, so they see every batch, but weights read from a batch hook are those at the
-    end of the chunk.
+    end of the chunk. A callback that needs the weights after exactly every N-th batch sets
+    `sync_every_steps = N` and `fit` ends a chunk there. `self.model.stop_training = True`
+    set in a batch hook stops training at the end of the chunk; set in `on_epoch_end`, after
+    that epoch.
     """
+
+    sync_every_steps: int | None = None
 
     def __init__(self):
         self.model = None
@@ -52,7 +58,13 @@ class Callback:
     def on_predict_end(self, logs: dict | None = None) -> None: ...
 
     def get_config(self) -> dict[str, Any]:
+        """The constructor arguments of this callback (callables stay Python objects)."""
         return {}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any]) -> Callback:
+        """Creates a callback from the output of `get_config`."""
+        return cls(**config)
 
 
 _BATCH_HOOKS = {
@@ -63,8 +75,12 @@ _BATCH_HOOKS = {
 
 
 def overrides_batch_hooks(callback: Callback, mode: str) -> bool:
-    """Whether a callback overrides any batch hook of `mode` ("train", "test" or "predict")."""
-    return any(getattr(type(callback), hook, None) is not getattr(Callback, hook) for hook in _BATCH_HOOKS[mode])
+    """Whether a callback overrides any batch hook of `mode` ("train", "test" or "predict"),
+    in its class or on the instance (as `LambdaCallback` does)."""
+    return any(
+        hook in vars(callback) or getattr(type(callback), hook, None) is not getattr(Callback, hook)
+        for hook in _BATCH_HOOKS[mode]
+    )
 
 
 class CallbackList:
@@ -91,6 +107,15 @@ class CallbackList:
             cb for cb in self.callbacks if not getattr(cb, "chunk_level", False) and overrides_batch_hooks(cb, mode)
         ]
 
+    def step_alignment(self) -> int | None:
+        """The batch count at whose multiples some callback reads the weights, or None.
+
+        Callbacks that save every N batches set `sync_every_steps = N`; `fit` then ends a
+        compiled chunk at each such batch, so the weights they read are exact.
+        """
+        counts = [cb.sync_every_steps for cb in self.callbacks if getattr(cb, "sync_every_steps", None)]
+        return math.gcd(*counts) if counts else None
+
     def needs_step_logs(self, mode: str) -> bool:
         return bool(self._step_level(mode))
 
@@ -112,11 +137,22 @@ class CallbackList:
                 getattr(cb, end)(last_step, last_logs)
 
     def __getattr__(self, hook: str):
-        if not hook.startswith("on_"):
+        if not hook.startswith("on_") or not hasattr(Callback, hook):
             raise AttributeError(hook)
+        # As in tf.keras, every callback gets its logs positionally, `{}` when there are none,
+        # so plain functions (LambdaCallback) may take `(epoch, logs)` or `(logs)`.
+        if hook.startswith("on_epoch_") or "batch_" in hook:
 
-        def call_all(*args, **kwargs):
+            def call_indexed(index: int, logs: dict | None = None) -> None:
+                logs = {} if logs is None else logs
+                for cb in self.callbacks:
+                    getattr(cb, hook)(index, logs)
+
+            return call_indexed
+
+        def call(logs: dict | None = None) -> None:
+            logs = {} if logs is None else logs
             for cb in self.callbacks:
-                getattr(cb, hook)(*args, **kwargs)
+                getattr(cb, hook)(logs)
 
-        return call_all
+        return call

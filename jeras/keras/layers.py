@@ -1,5 +1,132 @@
-"""`keras.layers`."""
+"""`keras.layers`, with tf.keras 2's short aliases (`MaxPool2D`, `Convolution2D`, ...)."""
 
-from jeras.layers import Activation, Dense, Flatten, Input, InputLayer, Layer, Reshape, deserialize, serialize
+from jeras.layers import (
+    Activation,
+    Add,
+    AlphaDropout,
+    Average,
+    AveragePooling1D,
+    AveragePooling2D,
+    AveragePooling3D,
+    BatchNormalization,
+    Concatenate,
+    Conv1D,
+    Conv2D,
+    Conv3D,
+    Dense,
+    Dropout,
+    Embedding,
+    Flatten,
+    GaussianDropout,
+    GaussianNoise,
+    GlobalAveragePooling1D,
+    GlobalAveragePooling2D,
+    GlobalAveragePooling3D,
+    GlobalMaxPooling1D,
+    GlobalMaxPooling2D,
+    GlobalMaxPooling3D,
+    Input,
+    InputLayer,
+    Lambda,
+    Layer,
+    LayerNormalization,
+    Maximum,
+    MaxPooling1D,
+    MaxPooling2D,
+    MaxPooling3D,
+    Minimum,
+    Multiply,
+    Normalization,
+    Reshape,
+    Subtract,
+    add,
+    average,
+    concatenate,
+    deserialize,
+    maximum,
+    minimum,
+    multiply,
+    serialize,
+    subtract,
+)
 
-__all__ = ["Activation", "Dense", "Flatten", "Input", "InputLayer", "Layer", "Reshape", "deserialize", "serialize"]
+Convolution1D = Conv1D
+Convolution2D = Conv2D
+Convolution3D = Conv3D
+MaxPool1D = MaxPooling1D
+MaxPool2D = MaxPooling2D
+MaxPool3D = MaxPooling3D
+AvgPool1D = AveragePooling1D
+AvgPool2D = AveragePooling2D
+AvgPool3D = AveragePooling3D
+GlobalAvgPool1D = GlobalAveragePooling1D
+GlobalAvgPool2D = GlobalAveragePooling2D
+GlobalAvgPool3D = GlobalAveragePooling3D
+GlobalMaxPool1D = GlobalMaxPooling1D
+GlobalMaxPool2D = GlobalMaxPooling2D
+GlobalMaxPool3D = GlobalMaxPooling3D
+
+__all__ = [
+    "Activation",
+    "Add",
+    "AlphaDropout",
+    "Average",
+    "AveragePooling1D",
+    "AveragePooling2D",
+    "AveragePooling3D",
+    "AvgPool1D",
+    "AvgPool2D",
+    "AvgPool3D",
+    "BatchNormalization",
+    "Concatenate",
+    "Conv1D",
+    "Conv2D",
+    "Conv3D",
+    "Convolution1D",
+    "Convolution2D",
+    "Convolution3D",
+    "Dense",
+    "Dropout",
+    "Embedding",
+    "Flatten",
+    "GaussianDropout",
+    "GaussianNoise",
+    "GlobalAveragePooling1D",
+    "GlobalAveragePooling2D",
+    "GlobalAveragePooling3D",
+    "GlobalAvgPool1D",
+    "GlobalAvgPool2D",
+    "GlobalAvgPool3D",
+    "GlobalMaxPool1D",
+    "GlobalMaxPool2D",
+    "GlobalMaxPool3D",
+    "GlobalMaxPooling1D",
+    "GlobalMaxPooling2D",
+    "GlobalMaxPooling3D",
+    "Input",
+    "InputLayer",
+    "Lambda",
+    "Layer",
+    "LayerNormalization",
+    "MaxPool1D",
+    "MaxPool2D",
+    "MaxPool3D",
+    "MaxPooling1D",
+    "MaxPooling2D",
+    "MaxPooling3D",
+    "Maximum",
+    "Minimum",
+    "Multiply",
+    "Normalization",
+    "Reshape",
+    "Subtract",
+    "add",
+    "average",
+    "concatenate",
+    "deserialize",
+    "maximum",
+    "minimum",
+    "multiply",
+    "serialize",
+    "subtract",
+]

@@ -42,6 +42,7 @@ class InputLayer(Layer):
         self.built = True
         node = Node(layer=self, inputs=(), outputs=None)
         node.outputs = KerasTensor(self._batch_input_shape, self.dtype, name=self.name, node=node)
+        self._inbound_nodes.append(node)
         self.output = node.outputs
 
     def get_config(self) -> dict[str, Any]:

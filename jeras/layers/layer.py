@@ -70,6 +70,7 @@ class Layer:
         self._regularized: list[tuple[Variable, Any]] = []
         self.activity_regularizer = None
         self._build_shapes = None
+        self._inbound_nodes: list = []
         self._batch_input_shape = self._read_input_shape_kwargs(kwargs)
         self._call_accepts_training = "training" in inspect.signature(self.call).parameters
 

@@ -93,6 +93,7 @@ def call_symbolic(layer, inputs, args: tuple, kwargs: dict):
                 f"Layer '{layer.name}' ({type(layer).__name__}) cannot be called on inputs of shape {shapes}: {err}"
             ) from err
     node = Node(layer=layer, inputs=inputs, outputs=None, args=args, kwargs=kwargs)
+    layer._inbound_nodes.append(node)
     leaves, treedef = jax.tree_util.tree_flatten(traces[0])
     other = jax.tree_util.tree_leaves(traces[-1])
     outs = [

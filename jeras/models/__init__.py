@@ -1,6 +1,7 @@
-"""Models: `Model` (subclassing API) and `Sequential`."""
+"""Models: `Model` (subclassing and functional API), `Functional` and `Sequential`."""
 
+from jeras.models.functional import Functional
 from jeras.models.model import Model, NotCompiledError
 from jeras.models.sequential import Sequential
 
-__all__ = ["Model", "NotCompiledError", "Sequential"]
+__all__ = ["Functional", "Model", "NotCompiledError", "Sequential"]

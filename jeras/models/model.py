@@ -32,11 +32,19 @@ class Model(Layer):
         trainable: whether its weights are trained. Default True.
     """
 
+    def __new__(cls, *args: Any, **kwargs: Any):
+        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+            from jeras.models.functional import Functional
+
+            return super().__new__(Functional)
+        return super().__new__(cls)
+
     def __init__(self, *args: Any, **kwargs: Any):
         if args or "inputs" in kwargs or "outputs" in kwargs:
             raise TypeError(
-                "Model(inputs, outputs) builds a functional model, which this version of jeras does not provide yet; "
-                "use Sequential or subclass Model. Received: positional or inputs/outputs arguments"
+                f"{type(self).__name__} is a subclassed model: define layers in __init__ and the computation in call(). "
+                "To build a model from input and output tensors, call keras.Model(inputs, outputs) directly. "
+                "Received: inputs/outputs arguments"
             )
         super().__init__(**kwargs)
         self.optimizer = None
@@ -100,11 +108,19 @@ class Model(Layer):
     def _input_specs(self) -> list[tuple[tuple | None, str | None]]:
         return [(shape, None) for shape in getattr(self, "_input_shapes", [None] * self._input_count)]
 
+    def _flatten_inputs(self, x, *, argument: str = "x") -> list | None:
+        """Orders a dict of inputs as the model expects, or None when x is not a dict."""
+        return None
+
     def _structure_inputs(self, arrays: list):
         return arrays[0] if len(arrays) == 1 else list(arrays)
 
     def _output_shapes(self) -> list[tuple]:
         return list(self._output_specs)
+
+    def _outputs_known(self) -> bool:
+        """Whether the output structure is known (before the first call it is not, for subclassed models)."""
+        return self.built and hasattr(self, "_output_specs")
 
     # ------------------------------------------------------------------ compile
     def compile(
@@ -136,6 +152,8 @@ class Model(Layer):
             raise TypeError(f"Unknown keyword argument(s) for compile: {sorted(kwargs)}. Received: {kwargs!r}")
         self.optimizer = optimizers.get(optimizer)
         self._objectives = Objectives(loss, metrics, loss_weights, weighted_metrics)
+        if self._outputs_known():
+            self._objectives.check_outputs(self.output_names)
         self.loss = loss
         self.run_eagerly = bool(run_eagerly)
         self._engine = None
@@ -293,6 +311,15 @@ class Model(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {"name": self.name, "trainable": self.trainable}
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: dict | None = None) -> Model:
+        """Rebuilds a model; a functional config (`layers`, `input_layers`, `output_layers`) gives a functional model."""
+        if cls is Model and isinstance(config, dict) and "input_layers" in config and "layers" in config:
+            from jeras.models.functional import Functional
+
+            return Functional.from_config(config, custom_objects=custom_objects)
+        return cls(**config)
 
     # ------------------------------------------------------------------ saving (see jeras.saving)
     def save(

@@ -118,6 +118,14 @@ class Sequential(Model):
             for t in jax.tree_util.tree_leaves(self._outputs[-1], is_leaf=lambda t: isinstance(t, KerasTensor))
         ]
 
+    def _outputs_known(self) -> bool:
+        return len(self._outputs) > 1
+
+    @property
+    def output_names(self) -> list[str]:
+        """The name of the last layer, as tf.keras names a Sequential model's output."""
+        return [self._stack[-1].name] if self._stack else ["output"]
+
     @property
     def input_shape(self) -> tuple:
         return tuple(self._input_layer._batch_input_shape)

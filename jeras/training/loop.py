@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import math
 import warnings
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -96,9 +97,36 @@ def epoch_order(rng: np.random.Generator, *, n: int, batch_size: int, rows: int,
     return blocks, perm[full * batch_size :]
 
 
+def aligned_chunk(k: int, align: int, steps: int) -> int:
+    """The largest chunk size up to `k` dividing both `align` and `steps`.
+
+    Counting batches from the start of `fit` (or from a resume point on such a boundary),
+    every multiple of `align` then ends a chunk, so the weights synced after that chunk are
+    the weights after exactly that batch.
+    """
+    g = math.gcd(align, steps)
+    return max(d for d in range(1, min(k, g) + 1) if g % d == 0)
+
+
 # ---------------------------------------------------------------------- helpers
 def _epoch_seed(fit_seed: int, epoch: int) -> int:
     return int(np.random.SeedSequence([fit_seed, epoch, 1]).generate_state(1)[0])
+
+
+@jax.jit
+def _advance_key(key: jax.Array, steps: jax.Array) -> jax.Array:
+    """The step key after `steps` training steps, each of which splits it once (mid-epoch resume)."""
+    return jax.lax.fori_loop(0, steps, lambda _, k: jax.random.split(k)[0], key)
+
+
+def _check_resume_step(step, steps: int) -> int:
+    if step is None:
+        return 0
+    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step < max(steps, 1):
+        raise ValueError(
+            f"model._resume_step must be a batch index in [0, {steps}) of the resumed epoch. Received: _resume_step={step!r}"
+        )
+    return int(step)
 
 
 def _unstack(objectives, stacked: list[np.ndarray], count: int) -> list[dict[str, float]]:
@@ -141,11 +169,12 @@ class Trainer:
         model = self.model
         if need_y and y is None:
             raise ValueError(f"{what} needs targets: pass y with one target per sample. Received: y=None")
-        xs = data_mod.flatten_arrays(x, argument="x")
+        ordered = model._flatten_inputs(x) if isinstance(x, Mapping) else None
+        xs = data_mod.flatten_arrays(x if ordered is None else ordered, argument="x")
         named = [("x", a) for a in xs]
         ys = None
         if y is not None:
-            ys = data_mod.flatten_arrays(y, argument="y")
+            ys = data_mod.flatten_arrays(_order_targets(model, y), argument="y")
             named += [("y", a) for a in ys]
         n = data_mod.check_lengths(named)
         model._ensure_built(xs)
@@ -287,15 +316,17 @@ class Trainer:
             steps = steps_per_epoch
 
         history = History()
-        callback_list = [history] + list(callbacks or [])
-        if verbose:
-            callback_list.insert(1, ProgbarLogger())
+        # tf.keras order: the progress bar first, History last, so that History records the
+        # keys other callbacks add to the epoch logs (`lr` from the learning-rate callbacks).
+        callback_list = ([ProgbarLogger()] if verbose else []) + list(callbacks or []) + [history]
         params = {"verbose": verbose, "epochs": epochs, "steps": steps, "batch_size": batch_size}
         cbs = CallbackList(callback_list, model=model, params=params)
         collect = cbs.needs_step_logs("train")
         updates = _UPDATES_PER_EPOCH if (verbose == 1 or cbs.wants_batches("train")) else None
         k = choose_chunk(full, updates) if full else 1
-        chunks = math.ceil(full / k) if full else 0
+        align = cbs.step_alignment()
+        if align and full:
+            k = aligned_chunk(k, align, steps)
 
         engine = self.engine()
         data = self._device(train)
@@ -312,22 +343,30 @@ class Trainer:
         epoch_logs: dict[str, float] = {}
         with eager:
             model._resume_epoch = None
+            model._resume_step = None
             cbs.on_train_begin()
-            # A callback may have restored weights, optimizer state and the epoch to resume at.
+            # A callback may have restored weights, optimizer state and the epoch (and step) to resume at.
             state = self._refresh_from_model(state)
             start = initial_epoch if model._resume_epoch is None else int(model._resume_epoch)
+            resume_step = _check_resume_step(model._resume_step, steps)
             for epoch in range(start, epochs):
+                first = resume_step if epoch == start else 0
+                n_chunks = math.ceil((full - first) / k) if full > first else 0
                 state = state._replace(metrics=model._objectives.init_state())
                 cbs.on_epoch_begin(epoch)
                 state = state._replace(opt_state=model.optimizer.with_current_hyperparams(state.opt_state))
                 order_rng = np.random.default_rng([model._fit_seed, epoch])
-                state = state._replace(rng=backend.key_from_seed(_epoch_seed(model._fit_seed, epoch)))
-                blocks, tail_idx = epoch_order(order_rng, n=n, batch_size=batch_size, rows=chunks * k, shuffle=shuffle)
+                rng = backend.key_from_seed(_epoch_seed(model._fit_seed, epoch))
+                state = state._replace(rng=_advance_key(rng, first) if first else rng)
+                blocks, tail_idx = epoch_order(
+                    order_rng, n=n, batch_size=batch_size, rows=first + n_chunks * k, shuffle=shuffle
+                )
                 blocks = jnp.asarray(blocks)
                 logs: dict[str, float] = {}
-                for c in range(chunks):
-                    block = blocks[c * k : (c + 1) * k] if chunks > 1 else blocks
-                    valid = min(k, full - c * k)
+                for c in range(n_chunks):
+                    lo = first + c * k
+                    block = blocks if blocks.shape[0] == k else blocks[lo : lo + k]
+                    valid = min(k, full - lo)
                     state, chunk_logs = engine.train_chunk(state, data, block, n_valid=valid, collect=collect)
                     host = jax.device_get(chunk_logs)
                     if collect:
@@ -335,25 +374,36 @@ class Trainer:
                         logs = step_logs[-1]
                     else:
                         step_logs, logs = None, objectives.named(host)
-                    cbs.replay_batches("train", c * k, step_logs, c * k + valid - 1, logs)
+                    # Batch hooks read the weights at the end of this chunk (exact for the
+                    # steps that `step_alignment` asked for).
+                    self.sync(state)
+                    cbs.replay_batches("train", lo, step_logs, lo + valid - 1, logs)
                     if model.stop_training:
                         break
-                if tail and not model.stop_training:
+                if tail and first <= full and not model.stop_training:
                     state, last = engine.train_rows(state, data, jnp.asarray(tail_idx[:tail]))
                     logs = objectives.named(jax.device_get(last))
+                    self.sync(state)
                     cbs.replay_batches("train", full, [logs] if collect else None, full, logs)
                 epoch_logs = dict(logs)
                 self.sync(state)
                 if val_data is not None and (epoch + 1) % validation_freq == 0:
+                    cbs.on_test_begin()
                     val_logs = self._evaluate_device(
-                        engine, state, val_data, callbacks=None, steps_limit=validation_steps
+                        engine,
+                        state,
+                        val_data,
+                        callbacks=cbs if cbs.needs_step_logs("test") else None,
+                        steps_limit=validation_steps,
                     )
+                    cbs.on_test_end(val_logs)
                     epoch_logs.update(_with_prefix(val_logs, "val_"))
                 _warn_non_finite(epoch_logs, epoch)
                 cbs.on_epoch_end(epoch, epoch_logs)
+                # Weights a callback set (EarlyStopping restoring the best ones) must survive the stop.
+                state = self._refresh_from_model(state)
                 if model.stop_training:
                     break
-                state = self._refresh_from_model(state)
             self.sync(state)
             cbs.on_train_end(epoch_logs)
         seconds, compiles = compile_totals()
@@ -534,6 +584,22 @@ class Trainer:
         state = self.make_state(training=False)
         x_dev = jax.tree_util.tree_map(jnp.asarray, prepared.x)
         return jax.tree_util.tree_map(np.asarray, engine.predict_batch(state, x_dev))
+
+
+def _order_targets(model, y):
+    """Orders a dict of targets by the model's output names."""
+    if not isinstance(y, Mapping):
+        return y
+    names = model.output_names
+    unknown = [k for k in y if k not in names]
+    if unknown:
+        raise ValueError(
+            f"y has keys that name no model output: {unknown}. Output names: {names}. Received: y keys {list(y)}"
+        )
+    missing = [k for k in names if k not in y]
+    if missing:
+        raise ValueError(f"y lacks targets for outputs {missing}. Output names: {names}. Received: y keys {list(y)}")
+    return [y[name] for name in names]
 
 
 def _format_results(model, logs: dict[str, float], return_dict: bool):

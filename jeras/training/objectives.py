@@ -61,6 +61,15 @@ class Objectives:
         if loss is not None and not isinstance(loss, (Mapping, list, tuple)):
             losses_mod.to_loss_object(loss)  # fail fast on unknown names, before any data
 
+    def check_outputs(self, output_names: list[str]) -> None:
+        """Checks list/dict arguments against the outputs at compile time, before any data."""
+        _per_output(self.loss_arg, output_names, argument="loss")
+        if self.loss_weights_arg is not None:
+            _per_output(self.loss_weights_arg, output_names, argument="loss_weights")
+        for argument, value in (("metrics", self.metrics_arg), ("weighted_metrics", self.weighted_metrics_arg)):
+            if isinstance(value, Mapping):
+                _per_output(value, output_names, argument=argument)
+
     def build(self, output_names: list[str], y_true_shapes: list[tuple], y_pred_shapes: list[tuple]) -> None:
         """Resolves everything against the outputs' names and shapes (once, at the first fit/evaluate)."""
         if self.built:
