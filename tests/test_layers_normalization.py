@@ -215,11 +215,6 @@ def test_frozen_batch_norm_runs_in_inference_mode(rng):
     assert ours.trainable_weights == [] and len(ours.non_trainable_weights) == 4
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="call_symbolic passes the training flag through jax.eval_shape, which turns it into a tracer",
-)
 def test_symbolic_training_call_leaves_statistics_alone():
     layer = layers.BatchNormalization()
     out = layer(layers.Input(shape=(3,)), training=True)

@@ -148,3 +148,23 @@ def test_summary_counts_match_keras():
     assert "dense (Dense)                (None, 300)               235500" in text
     assert "dense_2 (Dense)              (None, 10)                1010" in text
     assert "Total params: 266,610" in text and "Trainable params: 266,610" in text and "Non-trainable params: 0" in text
+
+
+def test_weights_are_ordered_layer_by_layer_as_keras_orders_them():
+    # Keras (tf.keras 2.x and Keras 3) lists each layer's weights in turn, trainable first,
+    # so a BatchNormalization model takes the other library's get_weights() list directly.
+    def build(lib):
+        return lib.Sequential(
+            [
+                lib.Input((4,)),
+                lib.layers.Dense(3),
+                lib.layers.BatchNormalization(),
+                lib.layers.Dense(2),
+            ]
+        )
+
+    k_model, j_model = build(keras), build(jk)
+    j_model.set_weights(k_model.get_weights())
+    assert [w.shape for w in j_model.get_weights()] == [(4, 3), (3,), (3,), (3,), (3,), (3,), (3, 2), (2,)]
+    x = np.random.default_rng(0).normal(size=(5, 4)).astype("float32")
+    np.testing.assert_allclose(j_model.predict(x, verbose=0), k_model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)

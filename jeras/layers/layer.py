@@ -167,17 +167,23 @@ class Layer:
         seen: list[tuple[Layer, bool]] = []
         stack = [(self, self.trainable)]
         while stack:
-            layer, trainable = stack.pop(0)
+            layer, trainable = stack.pop()
             if any(layer is s for s, _ in seen):
                 continue
             seen.append((layer, trainable))
-            stack.extend((child, trainable and child.trainable) for child in layer._children())
+            # Depth first, children in order: a nested model's weights come where it stands.
+            stack.extend(reversed([(child, trainable and child.trainable) for child in layer._children()]))
         return seen
 
     @property
     def weights(self) -> list[Variable]:
-        """All weights, trainable first, as tf.keras orders them."""
-        return self.trainable_weights + self.non_trainable_weights
+        """All weights, layer by layer (depth first), each layer's trainable ones first, as
+        tf.keras orders `model.weights` and `get_weights()`."""
+        out = []
+        for layer, _ in self._all_layers():
+            out.extend(v for v in layer._own_weights if v.trainable)
+            out.extend(v for v in layer._own_weights if not v.trainable)
+        return out
 
     @property
     def trainable_weights(self) -> list[Variable]:

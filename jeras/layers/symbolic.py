@@ -14,6 +14,8 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
+from jeras.backend.variables import StatelessScope
+
 
 class KerasTensor:
     """A placeholder for a tensor in a model being defined."""
@@ -75,18 +77,25 @@ def call_symbolic(layer, inputs, args: tuple, kwargs: dict):
     kwargs = {k: v for k, v in kwargs.items() if not (k == "training" and v is None)}
     layer._maybe_build(inputs)
 
-    def abstract(inputs_, args_, kwargs_):
-        return layer.call(inputs_, *args_, **_with_training(layer, kwargs_))
+    leaves, treedef = jax.tree_util.tree_flatten((inputs, args, kwargs), is_leaf=_is_symbolic)
+    positions = [i for i, leaf in enumerate(leaves) if _is_symbolic(leaf)]
+    tensors = [leaves[i] for i in positions]
 
-    tensors = [t for t in jax.tree_util.tree_leaves((inputs, args, kwargs), is_leaf=_is_symbolic) if _is_symbolic(t)]
+    def abstract(*values):
+        # Only the tensors are abstract; other arguments (training=True, axis=...) stay Python
+        # values. The throwaway scope drops any assign() made while inferring shapes.
+        filled = list(leaves)
+        for i, value in zip(positions, values):
+            filled[i] = value
+        inputs_, args_, kwargs_ = jax.tree_util.tree_unflatten(treedef, filled)
+        with StatelessScope():
+            return layer.call(inputs_, *args_, **_with_training(layer, kwargs_))
+
     sizes = _PROBE_SIZES if any(None in t.shape for t in tensors) else _PROBE_SIZES[:1]
     traces = []
     for size in sizes:
-        to_spec = lambda x, size=size: _probe(x, size) if isinstance(x, KerasTensor) else x  # noqa: E731
         try:
-            traces.append(
-                jax.eval_shape(abstract, *jax.tree_util.tree_map(to_spec, (inputs, args, kwargs), is_leaf=_is_symbolic))
-            )
+            traces.append(jax.eval_shape(abstract, *[_probe(t, size) for t in tensors]))
         except (TypeError, ValueError) as err:
             shapes = jax.tree_util.tree_map(lambda t: t.shape, inputs, is_leaf=_is_symbolic)
             raise ValueError(
