@@ -1,7 +1,9 @@
 """The tutorial's Fashion-MNIST classifier, written as in tf.keras, run on jeras.
 
 Usage: python examples/fashion_mnist_mlp.py [DATA_DIR]
-DATA_DIR holds train-/t10k- images and labels in IDX format (default: ../shared/datasets/fashion_mnist).
+DATA_DIR is a jeras data directory holding `fashion_mnist/` with the IDX files (default:
+$JERAS_DATA_DIR, else ../shared/datasets beside the checkout when it exists). Without any
+files, `load_data()` downloads the set, or falls back to the real sample bundled with jeras.
 """
 
 import os
@@ -9,20 +11,19 @@ import sys
 import time
 
 from jeras import keras
-from jeras.datasets import read_image_label_pair
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-DATA_DIR = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "..", "..", "shared", "datasets", "fashion_mnist")
+SHARED = os.path.join(HERE, "..", "..", "shared", "datasets")
+if len(sys.argv) > 1:
+    os.environ["JERAS_DATA_DIR"] = sys.argv[1]
+elif "JERAS_DATA_DIR" not in os.environ and os.path.isdir(SHARED):
+    os.environ["JERAS_DATA_DIR"] = SHARED
 CLASS_NAMES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"]
 
 
 def main() -> None:
-    X_train_full, y_train_full = read_image_label_pair(
-        os.path.join(DATA_DIR, "train-images-idx3-ubyte.gz"), os.path.join(DATA_DIR, "train-labels-idx1-ubyte.gz")
-    )
-    X_test, y_test = read_image_label_pair(
-        os.path.join(DATA_DIR, "t10k-images-idx3-ubyte.gz"), os.path.join(DATA_DIR, "t10k-labels-idx1-ubyte.gz")
-    )
+    fashion_mnist = keras.datasets.fashion_mnist
+    (X_train_full, y_train_full), (X_test, y_test) = fashion_mnist.load_data()
     X_valid, X_train = X_train_full[:1000] / 255.0, X_train_full[1000:] / 255.0
     y_valid, y_train = y_train_full[:1000], y_train_full[1000:]
     X_test = X_test / 255.0
