@@ -43,6 +43,7 @@ import numpy as np
 import optax
 
 from jeras import schedules
+from jeras.backend.hyperparameters import hyperparameter
 from jeras.backend.variables import Variable
 from jeras.schedules import LearningRateSchedule
 from jeras.serialization import custom_object_scope, registry_of, resolve
@@ -160,6 +161,10 @@ class Optimizer:
         array([0.9, 0.9], dtype=float32)
     """
 
+    # Numeric settings read through `hyperparameter` in `_rule`: compiled training steps take
+    # them as arguments, so optimizers differing only in them share programs.
+    traced_hyperparameters: tuple[str, ...] = ("weight_decay",)
+
     def __init__(
         self,
         learning_rate: LearningRate = 0.001,
@@ -188,6 +193,7 @@ class Optimizer:
         self.global_clipnorm = _optional("global_clipnorm", global_clipnorm, *_POSITIVE)
         self._learning_rate = learning_rate
         self.state: Any = None
+        self._state_owner: tuple[int, ...] | None = None
         self._built_variables: list[Variable] = []
 
     def _rule(self, learning_rate: jax.Array) -> optax.GradientTransformation:
@@ -207,7 +213,9 @@ class Optimizer:
                 clipping = optax.identity()
             # Added after the rule, the decay term never enters momentum buffers, as in Keras.
             decay = (
-                optax.add_decayed_weights(-learning_rate * self.weight_decay) if self.weight_decay else optax.identity()
+                optax.add_decayed_weights(-learning_rate * hyperparameter(self, "weight_decay"))
+                if self.weight_decay
+                else optax.identity()
             )
             return optax.chain(clipping, self._rule(learning_rate), decay)
 
@@ -254,9 +262,28 @@ class Optimizer:
         """
         if isinstance(self._learning_rate, LearningRateSchedule):
             return state
+        return self.with_learning_rate(state, self.learning_rate)
+
+    def with_learning_rate(self, state: Any, rate: Any) -> Any:
+        """Returns `state` with `rate` (a number or a traced scalar) as its learning rate.
+
+        Pure, so a compiled fit can change the rate between epochs (ReduceLROnPlateau on the
+        device). With a schedule, the state computes the rate itself and is returned unchanged.
+        """
+        if isinstance(self._learning_rate, LearningRateSchedule):
+            return state
         current = state.hyperparams["learning_rate"]
-        rate = jnp.full(current.shape, self.learning_rate, current.dtype)
+        rate = jnp.broadcast_to(jnp.asarray(rate, current.dtype), current.shape)
         return state._replace(hyperparams={**state.hyperparams, "learning_rate": rate})
+
+    def state_belongs_to(self, variables: Sequence[Variable]) -> bool:
+        """Whether the current state was made for exactly these variables (in this order)."""
+        return self.state is not None and self._state_owner == tuple(id(v) for v in variables)
+
+    def adopt_state(self, state: Any, variables: Sequence[Variable]) -> None:
+        """Makes `state` the optimizer's state for `variables` (the training engine's sync point)."""
+        self.state = state
+        self._state_owner = tuple(id(v) for v in variables)
 
     # -- Keras properties ---------------------------------------------------------------------
 
@@ -316,7 +343,7 @@ class Optimizer:
         if self.built and same:
             return
         self._built_variables = variables
-        self.state = self.init([v.value for v in variables])
+        self.adopt_state(self.init([v.value for v in variables]), variables)
 
     def apply(self, grads: Sequence[Any], trainable_variables: Sequence[Variable] | None = None) -> None:
         """Updates variables in place with one step; builds the state on first use.
@@ -447,10 +474,13 @@ class SGD(Optimizer):
         self.momentum = _check("momentum", momentum, *_FRACTION)
         self.nesterov = bool(nesterov)
 
+    traced_hyperparameters = ("weight_decay", "momentum")
+
     def _rule(self, learning_rate: jax.Array) -> optax.GradientTransformation:
         if self.momentum == 0:
             return optax.scale_by_learning_rate(learning_rate)
-        return optax.chain(optax.scale_by_learning_rate(learning_rate), optax.trace(self.momentum, self.nesterov))
+        momentum = hyperparameter(self, "momentum")
+        return optax.chain(optax.scale_by_learning_rate(learning_rate), optax.trace(momentum, self.nesterov))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "momentum": self.momentum, "nesterov": self.nesterov}
@@ -507,8 +537,11 @@ class Adam(Optimizer):
         self.epsilon = _check("epsilon", epsilon, *_NON_NEGATIVE)
         self.amsgrad = bool(amsgrad)
 
+    traced_hyperparameters = ("weight_decay", "beta_1", "beta_2", "epsilon")
+
     def _rule(self, learning_rate: jax.Array) -> optax.GradientTransformation:
-        return _keras_adam(learning_rate, self.beta_1, self.beta_2, self.epsilon, self.amsgrad)
+        b1, b2, eps = (hyperparameter(self, name) for name in ("beta_1", "beta_2", "epsilon"))
+        return _keras_adam(learning_rate, b1, b2, eps, self.amsgrad)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -579,14 +612,16 @@ class RMSprop(Optimizer):
         self.epsilon = _check("epsilon", epsilon, *_NON_NEGATIVE)
         self.centered = bool(centered)
 
+    traced_hyperparameters = ("weight_decay", "rho", "momentum", "epsilon")
+
     def _rule(self, learning_rate: jax.Array) -> optax.GradientTransformation:
         return optax.rmsprop(
             learning_rate,
-            decay=self.rho,
-            eps=self.epsilon,
+            decay=hyperparameter(self, "rho"),
+            eps=hyperparameter(self, "epsilon"),
             eps_in_sqrt=True,
             centered=self.centered,
-            momentum=self.momentum or None,
+            momentum=hyperparameter(self, "momentum") if self.momentum else None,
         )
 
     def get_config(self) -> dict[str, Any]:
@@ -621,8 +656,11 @@ class Adagrad(Optimizer):
         self.initial_accumulator_value = _check("initial_accumulator_value", initial_accumulator_value, *_NON_NEGATIVE)
         self.epsilon = _check("epsilon", epsilon, *_NON_NEGATIVE)
 
+    traced_hyperparameters = ("weight_decay", "initial_accumulator_value", "epsilon")
+
     def _rule(self, learning_rate: jax.Array) -> optax.GradientTransformation:
-        return optax.adagrad(learning_rate, self.initial_accumulator_value, self.epsilon)
+        # The accumulator's start value is used by `init` only, on the host.
+        return optax.adagrad(learning_rate, self.initial_accumulator_value, hyperparameter(self, "epsilon"))
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -649,8 +687,10 @@ class Adadelta(Optimizer):
         self.rho = _check("rho", rho, *_DECAY_RATE)
         self.epsilon = _check("epsilon", epsilon, *_NON_NEGATIVE)
 
+    traced_hyperparameters = ("weight_decay", "rho", "epsilon")
+
     def _rule(self, learning_rate: jax.Array) -> optax.GradientTransformation:
-        return optax.adadelta(learning_rate, self.rho, self.epsilon)
+        return optax.adadelta(learning_rate, hyperparameter(self, "rho"), hyperparameter(self, "epsilon"))
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rho": self.rho, "epsilon": self.epsilon}
@@ -687,8 +727,11 @@ class Adamax(Optimizer):
         self.beta_2 = _check("beta_2", beta_2, *_DECAY_RATE)
         self.epsilon = _check("epsilon", epsilon, *_NON_NEGATIVE)
 
+    traced_hyperparameters = ("weight_decay", "beta_1", "beta_2", "epsilon")
+
     def _rule(self, learning_rate: jax.Array) -> optax.GradientTransformation:
-        return optax.adamax(learning_rate, self.beta_1, self.beta_2, self.epsilon)
+        b1, b2, eps = (hyperparameter(self, name) for name in ("beta_1", "beta_2", "epsilon"))
+        return optax.adamax(learning_rate, b1, b2, eps)
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
@@ -772,9 +815,12 @@ class Nadam(Optimizer):
         self.beta_2 = _check("beta_2", beta_2, *_DECAY_RATE)
         self.epsilon = _check("epsilon", epsilon, *_NON_NEGATIVE)
 
+    traced_hyperparameters = ("weight_decay", "beta_1", "beta_2", "epsilon")
+
     def _rule(self, learning_rate: jax.Array) -> optax.GradientTransformation:
+        b1, b2, eps = (hyperparameter(self, name) for name in ("beta_1", "beta_2", "epsilon"))
         return optax.chain(
-            _scale_by_keras_nadam(self.beta_1, self.beta_2, self.epsilon),
+            _scale_by_keras_nadam(b1, b2, eps),
             optax.scale_by_learning_rate(learning_rate),
         )
 

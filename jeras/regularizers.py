@@ -8,6 +8,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from jeras.backend.hyperparameters import hyperparameter
 from jeras.serialization import registry_of, resolve
 from jeras.serialization import serialize as _serialize
 
@@ -40,10 +41,15 @@ class Regularizer:
 class L1L2(Regularizer):
     """Penalty `l1 * sum(|x|) + l2 * sum(x**2)`.
 
+    The factors are traced hyperparameters: models that differ only in them share compiled
+    programs (docs/architecture.md, "One compile per structure").
+
     Args:
         l1: the L1 factor. Default 0.0.
         l2: the L2 factor. Default 0.0.
     """
+
+    traced_hyperparameters = ("l1", "l2")
 
     def __init__(self, l1: float = 0.0, l2: float = 0.0):
         self.l1 = _check_factor(l1, "l1")
@@ -52,9 +58,9 @@ class L1L2(Regularizer):
     def __call__(self, x: jax.Array) -> jax.Array:
         penalty = jnp.zeros((), dtype=jnp.result_type(x))
         if self.l1:
-            penalty = penalty + self.l1 * jnp.sum(jnp.abs(x))
+            penalty = penalty + hyperparameter(self, "l1") * jnp.sum(jnp.abs(x))
         if self.l2:
-            penalty = penalty + self.l2 * jnp.sum(jnp.square(x))
+            penalty = penalty + hyperparameter(self, "l2") * jnp.sum(jnp.square(x))
         return penalty
 
     def get_config(self) -> dict[str, Any]:

@@ -4,6 +4,8 @@ import os
 
 os.environ.setdefault("KERAS_BACKEND", "jax")
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
+# Tests compile from scratch, whatever earlier runs left in the persistent cache (one test turns it on).
+os.environ.setdefault("JERAS_COMPILATION_CACHE", "0")
 
 import pathlib  # noqa: E402
 

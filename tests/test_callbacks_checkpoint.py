@@ -279,7 +279,7 @@ def test_restore_in_process_resumes_epoch_seed_and_learning_rate(tmp_path):
     backup = keras.callbacks.BackupAndRestore(tmp_path / "backup", delete_checkpoint=False)
     halve = keras.callbacks.LearningRateScheduler(lambda epoch, lr: lr / 2)
     model.fit(x, y, epochs=2, batch_size=20, verbose=0, callbacks=[halve, backup])
-    seed, weights, state = model._fit_seed, model.get_weights(), model.optimizer.get_weights()
+    seed, weights, state = model.fit_run.seed, model.get_weights(), model.optimizer.get_weights()
     assert os.path.exists(backup.backup_path)
 
     fresh = _compiled()
@@ -290,7 +290,7 @@ def test_restore_in_process_resumes_epoch_seed_and_learning_rate(tmp_path):
     )
     history = fresh.fit(x, y, epochs=4, batch_size=20, verbose=0, callbacks=[backup, recorder, halve])
     assert history.epoch == [2, 3]
-    assert fresh._fit_seed == seed
+    assert fresh.fit_run.seed == seed
     _, restored_weights, restored_state = log[0]
     _assert_weights_equal(restored_weights, weights)
     _assert_weights_equal(restored_state, state)

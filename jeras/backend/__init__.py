@@ -1,5 +1,6 @@
 """Backend: variables, random streams, numeric settings and session state."""
 
+from jeras.backend import compilation  # noqa: F401  (turns on the persistent compilation cache)
 from jeras.backend.config import epsilon, floatx, image_data_format, set_epsilon, set_floatx, standardize_dtype
 from jeras.backend.naming import reset_names, to_snake_case, unique_name
 from jeras.backend.random import (
@@ -15,8 +16,12 @@ from jeras.backend.variables import StatelessScope, Variable, current_scope
 
 
 def clear_session() -> None:
-    """Resets default layer names (`dense`, `dense_1`, ...) as `keras.backend.clear_session()` does."""
+    """Resets default layer names (`dense`, `dense_1`, ...) and forgets the cached compiled
+    programs, as `keras.backend.clear_session()` does."""
+    from jeras.training import programs
+
     reset_names()
+    programs.clear()
 
 
 __all__ = [

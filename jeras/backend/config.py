@@ -56,3 +56,15 @@ def standardize_dtype(dtype) -> str:
         if str(dtype) == "bfloat16":
             return "bfloat16"
         raise TypeError(f"Unknown dtype. Received: dtype={dtype!r}") from err
+
+
+def donate_buffers() -> bool:
+    """Whether training programs donate their state buffers on the CPU too (`JERAS_DONATE=1`).
+
+    Accelerators always donate (the state is updated in place). On the CPU it is off by default
+    and can be forced on, for example to test that an interrupted `fit` leaves usable weights
+    when buffers are donated.
+    """
+    import os
+
+    return os.environ.get("JERAS_DONATE", "0") == "1"

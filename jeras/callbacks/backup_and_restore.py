@@ -115,7 +115,7 @@ class BackupAndRestore(Callback):
             "epoch": epoch,
             "step": step,
             "steps_per_epoch": self.params.get("steps"),
-            "fit_seed": int(model._fit_seed),
+            "fit_seed": int(self.run.seed),
             "learning_rate": rate,
         }
         arrays = {f"weight_{i}": w for i, w in enumerate(model.get_weights())}
@@ -146,9 +146,7 @@ class BackupAndRestore(Callback):
             )
         if meta["learning_rate"] is not None:
             model.optimizer.learning_rate = meta["learning_rate"]
-        model._fit_seed = meta["fit_seed"]
-        model._resume_epoch = meta["epoch"]
-        model._resume_step = meta["step"] or None
+        self.run.resume(epoch=meta["epoch"], step=meta["step"], seed=meta["fit_seed"])
         self._epoch = meta["epoch"]
 
     def get_config(self) -> dict[str, Any]:

@@ -20,20 +20,52 @@ class Callback:
     `sync_every_steps = N` and `fit` ends a chunk there. `self.model.stop_training = True`
     set in a batch hook stops training at the end of the chunk; set in `on_epoch_end`, after
     that epoch.
+
+    `self.run` is the `FitRun` of the current `fit` (its seed, where it starts, and
+    `run.resume(...)` for a callback that restores a backup).
+
+    Running inside the compiled fit: when every callback of a `fit` can run on the device,
+    the whole fit is one compiled program (docs/architecture.md). A callback takes part in one
+    of two ways; by default it does neither and `fit` runs epoch by epoch:
+
+    - `device_rule(context)` returns a `jeras.callbacks.device.DeviceRule`: pure functions of
+      the epoch logs that may stop training, change the learning rate or replace the weights
+      (EarlyStopping, ReduceLROnPlateau and TerminateOnNaN do this).
+    - `replays_epoch_logs = True` says the callback only reads the epoch logs (History does):
+      after the compiled fit, its `on_epoch_begin`/`on_epoch_end` hooks are called once per
+      epoch with the logs of that epoch.
     """
 
     sync_every_steps: int | None = None
+    replays_epoch_logs: bool = False
+    halts_on_nan: bool = False
 
     def __init__(self):
         self.model = None
         self.params: dict[str, Any] = {}
         self.validation_data = None
+        self.run = None
 
     def set_model(self, model) -> None:
         self.model = model
 
     def set_params(self, params: dict[str, Any]) -> None:
         self.params = params
+
+    def set_run(self, run) -> None:
+        """Receives the `FitRun` of the `fit` that is starting (see `jeras.training.run`)."""
+        self.run = run
+
+    def device_rule(self, context):
+        """This callback's rule inside a compiled fit, or None to run on the host (the default).
+
+        Args:
+            context: a `jeras.callbacks.device.DeviceContext` (log names, epochs, ...).
+
+        Returns:
+            A `jeras.callbacks.device.DeviceRule`, or None.
+        """
+        return None
 
     def on_batch_begin(self, batch: int, logs: dict | None = None) -> None: ...
     def on_batch_end(self, batch: int, logs: dict | None = None) -> None: ...
@@ -90,7 +122,7 @@ class CallbackList:
     chunk with the logs of its last step; the others get one call per step.
     """
 
-    def __init__(self, callbacks, *, model=None, params: dict | None = None):
+    def __init__(self, callbacks, *, model=None, params: dict | None = None, run=None):
         self.callbacks: list[Callback] = list(callbacks or [])
         for cb in self.callbacks:
             if not isinstance(cb, Callback):
@@ -101,6 +133,8 @@ class CallbackList:
                 cb.set_model(model)
             if params is not None:
                 cb.set_params(params)
+            if run is not None:
+                cb.set_run(run)
 
     def _step_level(self, mode: str) -> list[Callback]:
         return [

@@ -9,7 +9,10 @@ class History(Callback):
     """Collects each epoch's logs: `history.history["loss"]` is the list of epoch losses.
 
     `fit` adds one automatically and returns it; `history.epoch` lists the epoch indices.
+    It only reads the epoch logs, so a compiled whole fit replays them into it afterwards.
     """
+
+    replays_epoch_logs = True
 
     def __init__(self):
         super().__init__()

@@ -12,12 +12,20 @@ import inspect
 import math
 from collections.abc import Callable
 from numbers import Real
-from typing import Any
+from typing import Any, NamedTuple
 
+import jax.numpy as jnp
 import numpy as np
 
 from jeras.callbacks.callback import Callback
-from jeras.callbacks.monitor import check_mode, higher_is_better, improvement_test, monitored_value
+from jeras.callbacks.device import DeviceRule, FitControl
+from jeras.callbacks.monitor import (
+    check_mode,
+    higher_is_better,
+    improved_on_device,
+    improvement_test,
+    monitored_value,
+)
 
 
 def _takes_two_arguments(schedule: Callable) -> bool:
@@ -82,7 +90,10 @@ class ReduceLROnPlateau(Callback):
     """Multiplies the learning rate by `factor` when `monitor` stops improving.
 
     After `patience` epochs without an improvement larger than `min_delta` the rate becomes
-    `max(lr * factor, min_lr)`, then `cooldown` epochs pass before waiting starts again.
+    `max(lr * factor, min_lr)`, then `cooldown` epochs pass before waiting starts again. The
+    rate is computed and logged in float32, the precision of the optimizer state (tf.keras logs
+    its float32 variable too), so the compiled whole fit, where this callback also runs,
+    reaches the same rates.
 
     Args:
         monitor: the log to watch. Default "val_loss".
@@ -155,9 +166,9 @@ class ReduceLROnPlateau(Callback):
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         optimizer = self.model.optimizer
-        rate = float(optimizer.learning_rate)
+        rate = np.float32(optimizer.learning_rate)
         if logs is not None:
-            logs["lr"] = rate
+            logs["lr"] = float(rate)
         current = monitored_value(logs, self.monitor, "ReduceLROnPlateau")
         if current is None:
             return
@@ -171,14 +182,40 @@ class ReduceLROnPlateau(Callback):
         if self.in_cooldown():
             return
         self.wait += 1
-        if self.wait < self.patience or not np.float32(rate) > np.float32(self.min_lr):
+        if self.wait < self.patience or not rate > np.float32(self.min_lr):
             return
-        new_rate = max(rate * self.factor, self.min_lr)
+        new_rate = float(max(rate * np.float32(self.factor), np.float32(self.min_lr)))
         optimizer.learning_rate = new_rate
         if self.verbose > 0:
             print(f"\nEpoch {epoch + 1:05d}: ReduceLROnPlateau reducing learning rate to {new_rate}.")
         self.cooldown_counter = self.cooldown
         self.wait = 0
+
+    def device_rule(self, context) -> DeviceRule | None:
+        if self.monitor not in context.log_names or context.schedule:
+            return None  # the host path warns (a missing metric) or raises (a schedule's rate cannot be set)
+        higher = higher_is_better(self.monitor, self.mode)
+        params = _PlateauParams(
+            factor=np.float32(self.factor),
+            min_delta=np.float32(self.min_delta),
+            patience=np.int32(self.patience),
+            cooldown=np.int32(self.cooldown),
+            min_lr=np.float32(self.min_lr),
+        )
+        state = _PlateauState(best=np.float32(-np.inf if higher else np.inf), wait=np.int32(0), cooldown=np.int32(0))
+        return DeviceRule(
+            static=(self.monitor, higher),
+            epoch_end=_plateau_epoch_end,
+            params=params,
+            state=state,
+            finish=self._finish,
+            adds_logs=("lr",),
+        )
+
+    def _finish(self, final: _PlateauState, control: FitControl) -> None:
+        self.best = float(final.best)
+        self.wait = int(final.wait)
+        self.cooldown_counter = int(final.cooldown)
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -191,3 +228,37 @@ class ReduceLROnPlateau(Callback):
             "cooldown": self.cooldown,
             "min_lr": self.min_lr,
         }
+
+
+class _PlateauParams(NamedTuple):
+    factor: Any
+    min_delta: Any
+    patience: Any
+    cooldown: Any
+    min_lr: Any
+
+
+class _PlateauState(NamedTuple):
+    best: Any
+    wait: Any
+    cooldown: Any
+
+
+def _plateau_epoch_end(static, params: _PlateauParams, state: _PlateauState, epoch, logs, control: FitControl):
+    """`ReduceLROnPlateau.on_epoch_end` as a pure function, deciding in the same order."""
+    monitor, higher = static
+    rate = control.learning_rate
+    logs = {**logs, "lr": rate}
+    current = logs[monitor]
+    was_cooling = state.cooldown > 0
+    cooldown = jnp.where(was_cooling, state.cooldown - 1, state.cooldown)
+    wait = jnp.where(was_cooling, 0, state.wait)
+    improved = improved_on_device(current, state.best, higher=higher, delta=params.min_delta)
+    best = jnp.where(improved, current, state.best)
+    counting = ~improved & ~(cooldown > 0)
+    wait = jnp.where(improved, 0, jnp.where(counting, wait + 1, wait))
+    reduce = counting & (wait >= params.patience) & (rate > params.min_lr)
+    new_rate = jnp.where(reduce, jnp.maximum(rate * params.factor, params.min_lr), rate)
+    cooldown = jnp.where(reduce, params.cooldown, cooldown)
+    wait = jnp.where(reduce, 0, wait)
+    return _PlateauState(best, wait, cooldown), logs, control._replace(learning_rate=new_rate)

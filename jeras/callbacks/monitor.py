@@ -32,11 +32,25 @@ def higher_is_better(monitor: str, mode: str) -> bool:
 
 
 def improvement_test(monitor: str, mode: str, min_delta: float = 0.0) -> Callable[[float, float], bool]:
-    """Returns `improved(current, reference)`: true when `current` beats `reference` by more than `min_delta`."""
-    delta = abs(float(min_delta))
-    if higher_is_better(monitor, mode):
-        return lambda current, reference: bool(np.greater(current - delta, reference))
-    return lambda current, reference: bool(np.less(current + delta, reference))
+    """Returns `improved(current, reference)`: true when `current` beats `reference` by more than `min_delta`.
+
+    The comparison is made in float32, the precision of the logs, exactly as the compiled
+    whole fit makes it (`improved_on_device`), so both paths of `fit` take the same decisions.
+    """
+    delta = np.float32(abs(float(min_delta)))
+    higher = higher_is_better(monitor, mode)
+
+    def improved(current: float, reference: float) -> bool:
+        return bool(improved_on_device(np.float32(current), np.float32(reference), higher=higher, delta=delta))
+
+    return improved
+
+
+def improved_on_device(current, reference, *, higher: bool, delta):
+    """`current` beats `reference` by more than `delta` (traceable; arrays or NumPy scalars)."""
+    if higher:
+        return current - delta > reference
+    return current + delta < reference
 
 
 def monitored_value(logs: dict | None, monitor: str, owner: str) -> float | None:

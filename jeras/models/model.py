@@ -55,9 +55,10 @@ class Model(Layer):
         self.run_eagerly = False
         self.stop_training = False
         self.history = None
-        self.compile_stats: dict[str, float] = {}
-        self._fit_seed: int | None = None
-        self._resume_epoch: int | None = None
+        # The compile time, compile count and path of the last fit (docs/architecture.md).
+        self.compile_stats: dict[str, Any] = {}
+        # The `FitRun` of the current or last fit (its seed and start; jeras.training.run).
+        self.fit_run = None
 
     # ------------------------------------------------------------------ structure
     @property

@@ -347,8 +347,7 @@ def optimizer_state(model) -> list[np.ndarray] | None:
     optimizer = model.optimizer
     if optimizer is None or optimizer.state is None:
         return None
-    ids = tuple(id(v) for v in model.trainable_variables)
-    if getattr(optimizer, "_jeras_params", None) == ids or tuple(id(v) for v in optimizer._built_variables) == ids:
+    if optimizer.state_belongs_to(model.trainable_variables):
         return optimizer.get_weights()
     notices.warn(
         f"The state of optimizer '{optimizer.name}' was built for other variables than the current trainable "
@@ -390,7 +389,7 @@ def restore_optimizer_state(model, arrays: list[np.ndarray], filepath: Any) -> b
             f"'{optimizer.name}' ({err}); the model is compiled with a freshly initialized optimizer."
         )
         return False
-    optimizer._jeras_params = tuple(id(v) for v in variables)
+    optimizer.adopt_state(optimizer.state, variables)
     optimizer._built_variables = variables
     return True
 

@@ -11,10 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import jax
 import numpy as np
-
-from jeras import backend
 
 
 def _describe(x) -> str:
@@ -83,16 +80,6 @@ def check_finite(arr: np.ndarray, *, argument: str) -> None:
                 f"{argument} contains {bad} NaN or infinite value(s); clean or impute them before training. "
                 f"Received: {argument} with shape {arr.shape}"
             )
-
-
-def cast_inputs(arr: np.ndarray, dtype: str | None) -> np.ndarray:
-    """Casts inputs to the dtype the model expects (`floatx` unless an Input says otherwise)."""
-    dtype = dtype or backend.floatx()
-    if arr.dtype == np.dtype(dtype):
-        return arr
-    if arr.dtype.kind in "iub" and np.dtype(dtype).kind in "iu":
-        return arr.astype(dtype)
-    return arr.astype(dtype)
 
 
 def check_input_shape(arr: np.ndarray, expected: tuple | None, *, argument: str, model_name: str) -> None:
@@ -176,8 +163,3 @@ def check_positive_int(value: Any, *, argument: str, allow_none: bool = False, a
         kind = "a non-negative" if allow_zero else "a positive"
         raise ValueError(f"{argument} must be {kind} integer. Received: {argument}={value!r}")
     return int(value)
-
-
-def tree_rows(tree: Any, n: int) -> Any:
-    """Takes the first n rows of every array in a pytree."""
-    return jax.tree_util.tree_map(lambda a: a[:n], tree)

@@ -1,10 +1,16 @@
-"""Epochs, chunks and callbacks: the host side of `fit`, `evaluate` and `predict`.
+"""The host side of `fit`, `evaluate` and `predict`, as named phases.
 
-The data go to the device once per call. Each epoch is a few calls of one compiled program
-that scans K training steps (DESIGN.md, principle 2); batch-level callbacks and the progress
-bar are served from the logs each chunk returns. Compiled programs are cached per model
-structure and static settings; shapes are cached by `jax.jit` itself, so new epochs, new
-`fit` calls and learning-rate changes reuse them (principle 3).
+`fit` checks its arguments, prepares the data (`jeras.training.inputs`), plans the call
+(`jeras.training.plan`), and then runs one of two paths (docs/architecture.md):
+
+- the whole fit on the device: one call of the program in `jeras.training.device_fit`, then
+  the epoch logs are replayed into History and the callbacks' rules write back their results;
+- epoch by epoch: each epoch is a few calls of a compiled chunk of steps, with batch hooks
+  replayed from the per-step logs, validation, and the epoch hooks on the host.
+
+Both paths draw the same batches and keys and run the same step functions, so they give the
+same numbers. The weights are written back to the layer variables in a `finally`, so an
+exception or Ctrl-C leaves the model with the weights of the last completed step.
 """
 
 from __future__ import annotations
@@ -12,9 +18,7 @@ from __future__ import annotations
 import contextlib
 import math
 import warnings
-from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -23,125 +27,45 @@ import numpy as np
 from jeras import backend
 from jeras.backend.compilation import compile_totals
 from jeras.callbacks import CallbackList, History, ProgbarLogger
+from jeras.callbacks.device import DeviceContext
+from jeras.schedules import LearningRateSchedule
 from jeras.training import data as data_mod
-from jeras.training.objectives import standardize_targets
-from jeras.training.steps import Batch, StepFunctions, TrainState
-
-_UPDATES_PER_EPOCH = 30
-
-
-def choose_chunk(steps: int, updates: int | None) -> int:
-    """Steps per compiled chunk: all of them, or about `steps / updates`, preferring an exact divisor."""
-    if not updates or steps <= updates:
-        return max(steps, 1) if not updates else 1
-    target = math.ceil(steps / updates)
-    for k in list(range(target, min(steps, 2 * target) + 1)) + list(range(target - 1, max(target // 2, 1) - 1, -1)):
-        if steps % k == 0:
-            return k
-    return target
+from jeras.training import plan as planning
+from jeras.training import programs
+from jeras.training.device_fit import WholeFitPlan, history_rows
+from jeras.training.inputs import InputPreparer, Prepared, device_batch, to_device
+from jeras.training.run import FitRun
+from jeras.training.steps import Batch, TrainState
 
 
 @dataclass
-class Prepared:
-    """Validated host data for one call."""
+class FitArguments:
+    """The checked scalar arguments of one `fit` call."""
 
-    x: Any
-    y: list | None
-    sample_weight: np.ndarray | None
-    n: int
-
-
-class Engine:
-    """Compiled functions of one compiled model, reused across fit/evaluate/predict calls."""
-
-    def __init__(self, model):
-        self.model = model
-        self.fns = StepFunctions(model, model._objectives, model.optimizer)
-        self.signature = engine_signature(model)
-        donate = (0,) if jax.default_backend() != "cpu" else ()
-        self.train_chunk = jax.jit(self.fns.train_chunk, static_argnames=("n_valid", "collect"), donate_argnums=donate)
-        self.train_batch = jax.jit(self.fns.train_batch)
-        self.test_chunk = jax.jit(self.fns.test_chunk, static_argnames=("steps", "batch_size"))
-        self.predict_chunk = jax.jit(self.fns.predict_chunk, static_argnames=("steps", "batch_size"))
-        self.test_batch = jax.jit(self.fns.test_step)
-        self.predict_batch = jax.jit(self.fns.predict_step)
-        self.train_rows = jax.jit(self.fns.train_rows)
+    batch_size: int
+    epochs: int
+    verbose: int
+    shuffle: bool | str
+    initial_epoch: int
+    steps_per_epoch: int | None
+    validation_steps: int | None
+    validation_batch_size: int
+    validation_freq: int
 
 
-def engine_signature(model) -> tuple:
-    return (
-        tuple(id(v) for v in model.trainable_variables),
-        tuple(id(v) for v in model.non_trainable_variables),
-        id(model._objectives),
-        id(model.optimizer),
-    )
+@dataclass
+class EvalData:
+    """Validation or evaluation data on the host, evaluated in power-of-two chunks of batches."""
 
-
-def epoch_order(rng: np.random.Generator, *, n: int, batch_size: int, rows: int, shuffle: bool | str):
-    """Row order of one epoch, drawn on the host: `[rows, batch]` full batches (padded by
-    repeating the first when `rows` exceeds them) and the rows of the last, partial batch."""
-    full = n // batch_size
-    if shuffle == "batch":
-        order = rng.permutation(full)
-        perm = np.concatenate(
-            [(order[:, None] * batch_size + np.arange(batch_size)).reshape(-1), np.arange(full * batch_size, n)]
-        )
-    elif shuffle:
-        perm = rng.permutation(n)
-    else:
-        perm = np.arange(n)
-    perm = perm.astype(np.int32)
-    blocks = perm[: full * batch_size].reshape(full, batch_size)
-    if rows > full:
-        blocks = np.concatenate([blocks, np.broadcast_to(blocks[:1], (rows - full, batch_size))])
-    return blocks, perm[full * batch_size :]
-
-
-def aligned_chunk(k: int, align: int, steps: int) -> int:
-    """The largest chunk size up to `k` dividing both `align` and `steps`.
-
-    Counting batches from the start of `fit` (or from a resume point on such a boundary),
-    every multiple of `align` then ends a chunk, so the weights synced after that chunk are
-    the weights after exactly that batch.
-    """
-    g = math.gcd(align, steps)
-    return max(d for d in range(1, min(k, g) + 1) if g % d == 0)
-
-
-# ---------------------------------------------------------------------- helpers
-def _epoch_seed(fit_seed: int, epoch: int) -> int:
-    return int(np.random.SeedSequence([fit_seed, epoch, 1]).generate_state(1)[0])
+    prepared: Prepared
+    batch_size: int
+    steps: int
 
 
 @jax.jit
 def _advance_key(key: jax.Array, steps: jax.Array) -> jax.Array:
     """The step key after `steps` training steps, each of which splits it once (mid-epoch resume)."""
     return jax.lax.fori_loop(0, steps, lambda _, k: jax.random.split(k)[0], key)
-
-
-def _check_resume_step(step, steps: int) -> int:
-    if step is None:
-        return 0
-    if isinstance(step, bool) or not isinstance(step, (int, np.integer)) or not 0 <= step < max(steps, 1):
-        raise ValueError(
-            f"model._resume_step must be a batch index in [0, {steps}) of the resumed epoch. Received: _resume_step={step!r}"
-        )
-    return int(step)
-
-
-def _unstack(objectives, stacked: list[np.ndarray], count: int) -> list[dict[str, float]]:
-    return [objectives.named([v[i] for v in stacked]) for i in range(count)]
-
-
-def _with_prefix(logs: dict[str, float], prefix: str) -> dict[str, float]:
-    return {prefix + k: v for k, v in logs.items()}
-
-
-def _pad_rows(a: np.ndarray, rows: int) -> np.ndarray:
-    if a.shape[0] == rows:
-        return a
-    pad = np.zeros((rows - a.shape[0],) + a.shape[1:], dtype=a.dtype)
-    return np.concatenate([a, pad])
 
 
 def _check_batch_size(batch_size, default: int = 32) -> int:
@@ -158,106 +82,68 @@ def _resolve_verbose(verbose) -> int:
     return int(verbose)
 
 
+def _with_prefix(logs: dict[str, float], prefix: str) -> dict[str, float]:
+    return {prefix + k: v for k, v in logs.items()}
+
+
 class Trainer:
     """Runs fit/evaluate/predict for a model (created per call; cheap)."""
 
     def __init__(self, model):
         self.model = model
-
-    # ------------------------------------------------------------------ data
-    def prepare(self, x, y=None, sample_weight=None, *, need_y: bool, what: str) -> Prepared:
-        model = self.model
-        if need_y and y is None:
-            raise ValueError(f"{what} needs targets: pass y with one target per sample. Received: y=None")
-        ordered = model._flatten_inputs(x) if isinstance(x, Mapping) else None
-        xs = data_mod.flatten_arrays(x if ordered is None else ordered, argument="x")
-        named = [("x", a) for a in xs]
-        ys = None
-        if y is not None:
-            ys = data_mod.flatten_arrays(_order_targets(model, y), argument="y")
-            named += [("y", a) for a in ys]
-        n = data_mod.check_lengths(named)
-        model._ensure_built(xs)
-        specs = model._input_specs()
-        if len(specs) != len(xs):
-            raise ValueError(
-                f"Model '{model.name}' expects {len(specs)} input(s) but received {len(xs)} array(s) in x."
-            )
-        cast = []
-        for i, (arr, (shape, dtype)) in enumerate(zip(xs, specs)):
-            name = "x" if len(xs) == 1 else f"x[{i}]"
-            data_mod.check_input_shape(arr, shape, argument=name, model_name=model.name)
-            data_mod.check_finite(arr, argument=name)
-            cast.append(data_mod.cast_inputs(arr, dtype))
-        x_tree = model._structure_inputs(cast)
-        sw = None if sample_weight is None else data_mod.check_sample_weight(sample_weight, n)
-        if ys is not None:
-            ys = self._prepare_targets(ys)
-        return Prepared(x_tree, ys, sw, n)
-
-    def _prepare_targets(self, ys: list[np.ndarray]) -> list[np.ndarray]:
-        model = self.model
-        objectives = model._objectives
-        pred_shapes = model._output_shapes()
-        if len(ys) != len(pred_shapes):
-            raise ValueError(
-                f"Model '{model.name}' has {len(pred_shapes)} output(s) but y holds {len(ys)} array(s). "
-                f"Received: y with {len(ys)} array(s)"
-            )
-        objectives.build(model.output_names, [tuple(a.shape) for a in ys], pred_shapes)
-        out = []
-        for i, (arr, loss, p_shape) in enumerate(zip(ys, objectives.losses, pred_shapes)):
-            name = "y" if len(ys) == 1 else f"y[{i}]"
-            data_mod.check_finite(arr, argument=name)
-            out.append(_check_targets(arr, loss, p_shape, name))
-        return standardize_targets(out, pred_shapes, objectives.losses)
+        self.inputs = InputPreparer(model)
+        self._state: TrainState | None = None
 
     # ------------------------------------------------------------------ state
-    def engine(self) -> Engine:
-        model = self.model
-        sig = engine_signature(model)
-        engine = model._engine
-        if engine is None or engine.signature != sig:
-            engine = model._engine = Engine(model)
+    def engine(self) -> programs.Engine:
+        engine = self.model._engine = programs.engine_for(self.model)
         return engine
 
-    def make_state(self, *, training: bool = True) -> TrainState:
-        """The state of the model's current weights; with `training`, also optimizer and metric state."""
+    def make_state(self, engine: programs.Engine, *, training: bool = True) -> TrainState:
+        """The state of the model's current weights and hyperparameters; with `training`, also
+        the optimizer and metric state."""
         model = self.model
         trainable = [v.value for v in model.trainable_variables]
         non_trainable = [v.value for v in model.non_trainable_variables]
+        hyper = [np.float32(getattr(owner, name)) for owner, name in _own_slots(engine, model)]
         if not training:
-            return TrainState(trainable, non_trainable, None, None, None, None)
+            return TrainState(trainable, non_trainable, None, None, None, None, hyper)
         optimizer = model.optimizer
-        param_sig = tuple(id(v) for v in model.trainable_variables)
-        if optimizer.state is None or getattr(optimizer, "_jeras_params", None) != param_sig:
-            optimizer.state = optimizer.init(trainable)
-            optimizer._jeras_params = param_sig
+        if not optimizer.state_belongs_to(model.trainable_variables):
+            optimizer.adopt_state(optimizer.init(trainable), model.trainable_variables)
         opt_state = optimizer.with_current_hyperparams(optimizer.state)
         rng = backend.next_global_key()
         return TrainState(
-            trainable, non_trainable, opt_state, model._objectives.init_state(), rng, jnp.zeros((), jnp.int32)
+            trainable,
+            non_trainable,
+            opt_state,
+            model._objectives.init_state(),
+            rng,
+            jnp.zeros((), jnp.int32),
+            hyper,
         )
 
-    def sync(self, state: TrainState) -> None:
+    def sync(self, state: TrainState | None = None) -> None:
         """Writes the state back into the model's variables and the optimizer (a defined sync point)."""
+        state = self._state if state is None else state
+        if state is None:
+            return
         model = self.model
         for var, value in zip(model.trainable_variables, state.trainable):
-            var._value = value
+            var.assign(value)
         for var, value in zip(model.non_trainable_variables, state.non_trainable):
-            var._value = value
-        model.optimizer.state = state.opt_state
+            var.assign(value)
+        if state.opt_state is not None:
+            model.optimizer.adopt_state(state.opt_state, model.trainable_variables)
 
-    def _device(self, prepared: Prepared, rows: int | None = None, with_mask: bool = False) -> Batch:
-        """Sends the data to the device once, optionally padded to `rows` rows with a 0/1 mask."""
-        pad = (lambda a: _pad_rows(a, rows)) if rows else (lambda a: a)
-        x = jax.tree_util.tree_map(lambda a: jnp.asarray(pad(a)), prepared.x)
-        ys = [jnp.asarray(pad(y)) for y in prepared.y] if prepared.y is not None else []
-        sw = None if prepared.sample_weight is None else jnp.asarray(pad(prepared.sample_weight))
-        mask = None
-        if with_mask:
-            mask = jnp.asarray(pad(np.ones((prepared.n,), np.float32)))
-        return Batch(x, ys, sw, mask)
+    def _refresh_from_model(self, state: TrainState) -> TrainState:
+        """Picks up weights a callback set on the model (cheap: reference reads)."""
+        model = self.model
+        return state._replace(
+            trainable=[v.value for v in model.trainable_variables],
+            non_trainable=[v.value for v in model.non_trainable_variables],
+            opt_state=model.optimizer.state,
+        )
 
     # ------------------------------------------------------------------ fit
     def fit(
@@ -280,200 +166,316 @@ class Trainer:
         validation_freq: int = 1,
     ) -> History:
         model = self.model
-        batch_size = _check_batch_size(batch_size)
-        epochs = data_mod.check_positive_int(epochs, argument="epochs", allow_zero=True)
-        initial_epoch = data_mod.check_positive_int(initial_epoch, argument="initial_epoch", allow_zero=True)
-        steps_per_epoch = data_mod.check_positive_int(steps_per_epoch, argument="steps_per_epoch", allow_none=True)
-        validation_freq = data_mod.check_positive_int(validation_freq, argument="validation_freq")
-        verbose = _resolve_verbose(verbose)
-        if shuffle not in (True, False, "batch"):
-            raise ValueError(f"shuffle must be True, False or 'batch'. Received: shuffle={shuffle!r}")
-
-        train = self.prepare(x, y, sample_weight, need_y=True, what="fit")
-        if class_weight is not None:
-            if len(train.y) != 1:
-                raise ValueError(
-                    "class_weight is only supported for models with a single output. Received: class_weight for several outputs"
-                )
-            cw = data_mod.class_weights_to_sample_weights(train.y[0], class_weight)
-            train.sample_weight = cw if train.sample_weight is None else train.sample_weight * cw
-        val = None
-        if validation_data is not None:
-            val = self._validation_from_data(validation_data)
-        elif validation_split:
-            train, val = self._split(train, validation_split)
-
-        n = train.n
-        full, tail = divmod(n, batch_size)
-        steps = full + (1 if tail else 0)
-        if steps_per_epoch is not None:
-            if steps_per_epoch > steps:
-                raise ValueError(
-                    f"steps_per_epoch={steps_per_epoch} asks for more batches than the data hold "
-                    f"({n} samples make {steps} batches of {batch_size}). Received: steps_per_epoch={steps_per_epoch}"
-                )
-            full, tail = min(full, steps_per_epoch), (tail if steps_per_epoch > full else 0)
-            steps = steps_per_epoch
-
+        args = self._check_fit_arguments(
+            batch_size,
+            epochs,
+            verbose,
+            shuffle,
+            initial_epoch,
+            steps_per_epoch,
+            validation_steps,
+            validation_batch_size,
+            validation_freq,
+        )
+        train, val = self._fit_data(x, y, sample_weight, class_weight, validation_split, validation_data)
+        engine = self.engine()
         history = History()
         # tf.keras order: the progress bar first, History last, so that History records the
         # keys other callbacks add to the epoch logs (`lr` from the learning-rate callbacks).
-        callback_list = ([ProgbarLogger()] if verbose else []) + list(callbacks or []) + [history]
-        params = {"verbose": verbose, "epochs": epochs, "steps": steps, "batch_size": batch_size}
-        cbs = CallbackList(callback_list, model=model, params=params)
-        collect = cbs.needs_step_logs("train")
-        updates = _UPDATES_PER_EPOCH if (verbose == 1 or cbs.wants_batches("train")) else None
-        k = choose_chunk(full, updates) if full else 1
-        align = cbs.step_alignment()
-        if align and full:
-            k = aligned_chunk(k, align, steps)
-
-        engine = self.engine()
-        data = self._device(train)
-        val_data = self._eval_device(val, validation_batch_size or batch_size) if val is not None else None
-        state = self.make_state()
-        # Every epoch's randomness derives from (fit seed, epoch), so an epoch can be rerun or
-        # resumed (BackupAndRestore) without replaying the epochs before it. A callback may
-        # restore `model._fit_seed` in on_train_begin.
-        model._fit_seed = backend.next_seed()
-        objectives = model._objectives
+        callback_list = ([ProgbarLogger()] if args.verbose else []) + _callback_items(callbacks) + [history]
+        state = self.make_state(engine)
+        full, tail, steps = planning.batches(train.n, args.batch_size, args.steps_per_epoch)
+        run = FitRun(seed=backend.next_seed(), initial_epoch=args.initial_epoch, steps_per_epoch=steps, path="")
+        params = {"verbose": args.verbose, "epochs": args.epochs, "steps": steps, "batch_size": args.batch_size}
+        cbs = CallbackList(callback_list, model=model, params=params, run=run)
+        context = self._device_context(state, val is not None)
+        plan = planning.plan_fit(
+            cbs,
+            n=train.n,
+            batch_size=args.batch_size,
+            epochs=args.epochs,
+            steps_per_epoch=args.steps_per_epoch,
+            verbose=args.verbose,
+            host_reason=self._host_reason(args, val is not None),
+            context=context,
+        )
+        run.path = plan.path
+        model.fit_run = run
         model.stop_training = False
+        data = device_batch(train)
+        val_data = (
+            EvalData(val, args.validation_batch_size, math.ceil(val.n / args.validation_batch_size)) if val else None
+        )
+        if val_data is not None and args.validation_steps is not None:
+            val_data.steps = min(val_data.steps, args.validation_steps)
         compile_before = compile_totals()
         eager = jax.disable_jit() if model.run_eagerly else contextlib.nullcontext()
-        epoch_logs: dict[str, float] = {}
-        with eager:
-            model._resume_epoch = None
-            model._resume_step = None
-            cbs.on_train_begin()
-            # A callback may have restored weights, optimizer state and the epoch (and step) to resume at.
-            state = self._refresh_from_model(state)
-            start = initial_epoch if model._resume_epoch is None else int(model._resume_epoch)
-            resume_step = _check_resume_step(model._resume_step, steps)
-            for epoch in range(start, epochs):
-                first = resume_step if epoch == start else 0
-                n_chunks = math.ceil((full - first) / k) if full > first else 0
-                state = state._replace(metrics=model._objectives.init_state())
-                cbs.on_epoch_begin(epoch)
-                state = state._replace(opt_state=model.optimizer.with_current_hyperparams(state.opt_state))
-                order_rng = np.random.default_rng([model._fit_seed, epoch])
-                rng = backend.key_from_seed(_epoch_seed(model._fit_seed, epoch))
-                state = state._replace(rng=_advance_key(rng, first) if first else rng)
-                blocks, tail_idx = epoch_order(
-                    order_rng, n=n, batch_size=batch_size, rows=first + n_chunks * k, shuffle=shuffle
-                )
-                blocks = jnp.asarray(blocks)
-                logs: dict[str, float] = {}
-                for c in range(n_chunks):
-                    lo = first + c * k
-                    block = blocks if blocks.shape[0] == k else blocks[lo : lo + k]
-                    valid = min(k, full - lo)
-                    state, chunk_logs = engine.train_chunk(state, data, block, n_valid=valid, collect=collect)
-                    host = jax.device_get(chunk_logs)
-                    if collect:
-                        step_logs = _unstack(objectives, host, valid)
-                        logs = step_logs[-1]
-                    else:
-                        step_logs, logs = None, objectives.named(host)
-                    # Batch hooks read the weights at the end of this chunk (exact for the
-                    # steps that `step_alignment` asked for).
-                    self.sync(state)
-                    cbs.replay_batches("train", lo, step_logs, lo + valid - 1, logs)
-                    if model.stop_training:
-                        break
-                if tail and first <= full and not model.stop_training:
-                    state, last = engine.train_rows(state, data, jnp.asarray(tail_idx[:tail]))
-                    logs = objectives.named(jax.device_get(last))
-                    self.sync(state)
-                    cbs.replay_batches("train", full, [logs] if collect else None, full, logs)
-                epoch_logs = dict(logs)
-                self.sync(state)
-                if val_data is not None and (epoch + 1) % validation_freq == 0:
-                    cbs.on_test_begin()
-                    val_logs = self._evaluate_device(
-                        engine,
-                        state,
-                        val_data,
-                        callbacks=cbs if cbs.needs_step_logs("test") else None,
-                        steps_limit=validation_steps,
-                    )
-                    cbs.on_test_end(val_logs)
-                    epoch_logs.update(_with_prefix(val_logs, "val_"))
-                _warn_non_finite(epoch_logs, epoch)
-                cbs.on_epoch_end(epoch, epoch_logs)
-                # Weights a callback set (EarlyStopping restoring the best ones) must survive the stop.
-                state = self._refresh_from_model(state)
-                if model.stop_training:
-                    break
-            self.sync(state)
-            cbs.on_train_end(epoch_logs)
-        seconds, compiles = compile_totals()
-        model.compile_stats = {"compile_seconds": seconds - compile_before[0], "compiles": compiles - compile_before[1]}
+        self._state = state
+        try:
+            with eager:
+                if plan.path == planning.WHOLE_FIT:
+                    self._whole_fit(engine, plan, cbs, run, args, data, val_data)
+                else:
+                    self._epochs(engine, plan, cbs, run, args, data, val_data)
+        finally:
+            self.sync()
+            seconds, compiles = compile_totals()
+            model.compile_stats = {
+                "compile_seconds": seconds - compile_before[0],
+                "compiles": compiles - compile_before[1],
+                "path": plan.path,
+                "reason": plan.reason,
+            }
+        if plan.path == planning.WHOLE_FIT:
+            self._warm_predict(engine)
         return history
 
-    def _refresh_from_model(self, state: TrainState) -> TrainState:
-        """Picks up weights a callback set on the model between epochs (cheap: reference reads)."""
-        model = self.model
-        return state._replace(
-            trainable=[v._value for v in model.trainable_variables],
-            non_trainable=[v._value for v in model.non_trainable_variables],
-            opt_state=model.optimizer.state,
+    def _check_fit_arguments(
+        self,
+        batch_size,
+        epochs,
+        verbose,
+        shuffle,
+        initial_epoch,
+        steps_per_epoch,
+        validation_steps,
+        validation_batch_size,
+        validation_freq,
+    ) -> FitArguments:
+        batch_size = _check_batch_size(batch_size)
+        if shuffle not in (True, False, "batch"):
+            raise ValueError(f"shuffle must be True, False or 'batch'. Received: shuffle={shuffle!r}")
+        return FitArguments(
+            batch_size=batch_size,
+            epochs=data_mod.check_positive_int(epochs, argument="epochs", allow_zero=True),
+            verbose=_resolve_verbose(verbose),
+            shuffle=shuffle,
+            initial_epoch=data_mod.check_positive_int(initial_epoch, argument="initial_epoch", allow_zero=True),
+            steps_per_epoch=data_mod.check_positive_int(steps_per_epoch, argument="steps_per_epoch", allow_none=True),
+            validation_steps=data_mod.check_positive_int(
+                validation_steps, argument="validation_steps", allow_none=True
+            ),
+            validation_batch_size=_check_batch_size(validation_batch_size, default=batch_size),
+            validation_freq=data_mod.check_positive_int(validation_freq, argument="validation_freq"),
         )
 
-    def _split(self, train: Prepared, validation_split: float) -> tuple[Prepared, Prepared]:
-        leaves, treedef = jax.tree_util.tree_flatten(train.x)
-        arrays = leaves + list(train.y) + [train.sample_weight]
-        tr, va = data_mod.split_validation(arrays, validation_split)
-        nx, ny = len(leaves), len(train.y)
+    def _fit_data(self, x, y, sample_weight, class_weight, validation_split, validation_data):
+        train = self.inputs.prepare(x, y, sample_weight, need_y=True, what="fit")
+        self.inputs.apply_class_weight(train, class_weight)
+        if validation_data is not None:
+            return train, self.inputs.validation(validation_data)
+        if validation_split:
+            return self.inputs.split(train, validation_split)
+        return train, None
 
-        def build(parts):
-            return Prepared(
-                jax.tree_util.tree_unflatten(treedef, parts[:nx]), parts[nx : nx + ny], parts[-1], parts[0].shape[0]
+    def _host_reason(self, args: FitArguments, has_val: bool) -> str | None:
+        """Why this fit cannot be one compiled program whatever its callbacks, or None."""
+        model = self.model
+        if model.run_eagerly:
+            return "run_eagerly=True"
+        if has_val and args.validation_freq != 1:
+            return "validation_freq is not 1"
+        rate = model.optimizer._learning_rate
+        if callable(rate) and not isinstance(rate, LearningRateSchedule):
+            return "the learning rate is a function evaluated on the host"
+        return None
+
+    def _device_context(self, state: TrainState, has_val: bool) -> DeviceContext:
+        model = self.model
+        names = list(model._objectives.metric_names)
+        names += ["val_" + name for name in names] if has_val else []
+        return DeviceContext(
+            log_names=tuple(names),
+            epochs=0,
+            schedule=isinstance(model.optimizer._learning_rate, LearningRateSchedule),
+            trainable=state.trainable,
+            non_trainable=state.non_trainable,
+            weights_list=self._weights_list,
+        )
+
+    def _weights_list(self, trainable: list, non_trainable: list) -> list[np.ndarray]:
+        """Arrays of the trainable and non-trainable lists, in the order of `model.get_weights()`."""
+        model = self.model
+        by_id = {id(v): a for v, a in zip(model.trainable_variables, trainable)}
+        by_id.update({id(v): a for v, a in zip(model.non_trainable_variables, non_trainable)})
+        return [np.asarray(by_id[id(v)]) for v in model.weights]
+
+    # ------------------------------------------------------------------ the whole fit on the device
+    def _whole_fit(self, engine, plan, cbs, run, args, data: Batch, val_data: EvalData | None) -> None:
+        model = self.model
+        cbs.on_train_begin()
+        self._state = self._refresh_from_model(self._state)
+        start, end = run.start_epoch, args.epochs
+        epoch_logs: dict[str, float] = {}
+        if end > start:
+            rules = [rule for _, rule in plan.rules]
+            names = tuple(self._device_context(self._state, val_data is not None).log_names)
+            static = WholeFitPlan(
+                n=plan.n,
+                batch_size=plan.batch_size,
+                shuffle=args.shuffle,
+                full=plan.full,
+                tail=plan.tail,
+                val_steps=val_data.steps if val_data else 0,
+                val_batch_size=val_data.batch_size if val_data else 0,
+                history_rows=history_rows(end - start),
+                log_names=names,
+                rules=tuple(rule.key for rule in rules),
+                set_learning_rate=not isinstance(model.optimizer._learning_rate, LearningRateSchedule),
             )
-
-        return build(tr), build(va)
-
-    def _validation_from_data(self, validation_data) -> Prepared:
-        if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
-            raise ValueError(
-                "validation_data must be a tuple (x_val, y_val) or (x_val, y_val, val_sample_weight). "
-                f"Received: validation_data of type {type(validation_data).__name__}"
-                + (f" with {len(validation_data)} items" if isinstance(validation_data, (tuple, list)) else "")
+            val_batch = None
+            if val_data is not None:
+                rows = val_data.steps * val_data.batch_size
+                val_batch = device_batch(val_data.prepared, rows, with_mask=True)
+            rate = np.float32(model.optimizer.learning_rate)
+            result = engine.whole_fit(
+                self._state,
+                data,
+                val_batch,
+                backend.key_from_seed(run.seed),
+                np.int32(start),
+                np.int32(end),
+                rate,
+                [rule.params for rule in rules],
+                [rule.state for rule in rules],
+                plan=static,
             )
-        sw = validation_data[2] if len(validation_data) == 3 else None
-        try:
-            return self.prepare(validation_data[0], validation_data[1], sw, need_y=True, what="validation_data")
-        except (ValueError, TypeError) as err:
-            raise type(err)(f"Invalid validation_data: {err}") from err
+            self._state = result.state
+            epoch_logs = self._replay_whole_fit(plan, cbs, static, result, start, rate)
+        self.sync()
+        for cb in plan.replayed:
+            cb.on_train_end(epoch_logs)
+        self._state = self._refresh_from_model(self._state)
+
+    def _replay_whole_fit(self, plan, cbs, static: WholeFitPlan, result, start: int, rate) -> dict[str, float]:
+        """After the program: History and the other replayed callbacks get each epoch's logs, and
+        the rules write their results back into their callbacks."""
+        model = self.model
+        host = jax.device_get((result.epochs_run, result.history, result.control, result.rule_states))
+        epochs_run, history, control, rule_states = host
+        names = list(static.log_names) + [name for key in static.rules for name in key[3]]
+        logs: dict[str, float] = {}
+        for i in range(int(epochs_run)):
+            logs = {name: float(v) for name, v in zip(names, history[i])}
+            _warn_non_finite(logs, start + i)
+            for cb in plan.replayed:
+                cb.on_epoch_begin(start + i, {})
+                cb.on_epoch_end(start + i, logs)
+        for (_, rule), rule_state in zip(plan.rules, rule_states):
+            if rule.finish is not None:
+                rule.finish(rule_state, control)
+        if np.float32(control.learning_rate) != rate:
+            model.optimizer.learning_rate = float(control.learning_rate)
+        model.stop_training = bool(control.stop)
+        return logs
+
+    def _warm_predict(self, engine) -> None:
+        """Compiles, in the background, the program `predict` needs for up to 32 rows."""
+        specs = self.model._input_specs()
+        if any(shape is None or any(d is None for d in shape[1:]) for shape, _ in specs):
+            return
+        structs = [jax.ShapeDtypeStruct((32,) + tuple(shape[1:]), dtype or backend.floatx()) for shape, dtype in specs]
+        state = self.make_state(engine, training=False)
+        engine.warm_predict(state, self.model._structure_inputs(structs), steps=1, batch_size=32)
+
+    # ------------------------------------------------------------------ epoch by epoch
+    def _epochs(self, engine, plan, cbs, run, args, data: Batch, val_data: EvalData | None) -> None:
+        model = self.model
+        cbs.on_train_begin()
+        # A callback may have restored weights and optimizer state, and asked the run to resume.
+        self._state = self._refresh_from_model(self._state)
+        epoch_logs: dict[str, float] = {}
+        for epoch in range(run.start_epoch, args.epochs):
+            first = run.start_step if epoch == run.start_epoch else 0
+            epoch_logs = self._train_epoch(engine, plan, cbs, run, args, data, epoch, first)
+            if val_data is not None and (epoch + 1) % args.validation_freq == 0:
+                epoch_logs.update(_with_prefix(self._validate(engine, cbs, val_data), "val_"))
+            _warn_non_finite(epoch_logs, epoch)
+            cbs.on_epoch_end(epoch, epoch_logs)
+            # Weights a callback set (EarlyStopping restoring the best ones) must survive the stop.
+            self._state = self._refresh_from_model(self._state)
+            if model.stop_training:
+                break
+        self.sync()
+        cbs.on_train_end(epoch_logs)
+        self._state = self._refresh_from_model(self._state)  # EarlyStopping may restore weights here
+
+    def _train_epoch(self, engine, plan, cbs, run, args, data: Batch, epoch: int, first: int) -> dict[str, float]:
+        """One epoch's training steps, from batch `first`; returns the epoch's training logs."""
+        model = self.model
+        objectives = model._objectives
+        k, full = plan.chunk, plan.full
+        n_chunks = math.ceil((full - first) / k) if full > first else 0
+        state = self._state._replace(metrics=objectives.init_state())
+        cbs.on_epoch_begin(epoch)
+        state = state._replace(opt_state=model.optimizer.with_current_hyperparams(state.opt_state))
+        order_key, step_key = programs.epoch_keys_program(backend.key_from_seed(run.seed), epoch)
+        self._state = state._replace(rng=_advance_key(step_key, first) if first else step_key)
+        blocks, tail_rows = programs.epoch_order_program(
+            order_key, n=plan.n, batch_size=plan.batch_size, shuffle=args.shuffle, rows=max(first + n_chunks * k, full)
+        )
+        logs: dict[str, float] = {}
+        halted = False
+        for c in range(n_chunks):
+            lo = first + c * k
+            valid = min(k, full - lo)
+            self._state, halted_at, chunk_logs = engine.train_chunk(
+                self._state, data, blocks, lo, k=k, n_valid=valid, collect=plan.collect, halt=plan.halt
+            )
+            halted_at, host = jax.device_get((halted_at, chunk_logs))
+            if halted_at >= 0:
+                valid, halted = int(halted_at) + 1, True
+            if plan.collect:
+                step_logs = [objectives.named([v[i] for v in host]) for i in range(valid)]
+                logs = step_logs[-1]
+            else:
+                step_logs, logs = None, objectives.named(host)
+            # Batch hooks read the weights at the end of this chunk (exact for the steps that
+            # `step_alignment` asked for).
+            self.sync()
+            cbs.replay_batches("train", lo, step_logs, lo + valid - 1, logs)
+            if model.stop_training or halted:
+                break
+        if plan.tail and first <= full and not (model.stop_training or halted):
+            self._state, last = engine.train_rows(self._state, data, tail_rows[: plan.tail])
+            logs = objectives.named(jax.device_get(last))
+            self.sync()
+            cbs.replay_batches("train", full, [logs] if plan.collect else None, full, logs)
+        self.sync()
+        return dict(logs)
+
+    def _validate(self, engine, cbs, val_data: EvalData) -> dict[str, float]:
+        cbs.on_test_begin()
+        test_cbs = cbs if cbs.needs_step_logs("test") else None
+        logs = self._evaluate_chunks(engine, self._state, val_data, callbacks=test_cbs, verbose=0)
+        cbs.on_test_end(logs)
+        return logs
 
     # ------------------------------------------------------------------ evaluate
-    def _eval_device(self, prepared: Prepared, batch_size: int) -> tuple[Batch, int, int, int]:
-        steps = math.ceil(prepared.n / batch_size)
-        return self._device(prepared, rows=steps * batch_size, with_mask=True), steps, batch_size, prepared.n
-
-    def _evaluate_device(self, engine: Engine, state: TrainState, packed, *, callbacks, steps_limit=None, verbose=0):
-        data, steps, batch_size, _ = packed
-        if steps_limit is not None:
-            steps = min(steps, data_mod.check_positive_int(steps_limit, argument="steps"))
+    def _evaluate_chunks(self, engine, state: TrainState, data: EvalData, *, callbacks, verbose: int) -> dict:
+        """Evaluates `data.steps` batches in power-of-two chunks (a bounded set of programs)."""
+        objectives = self.model._objectives
         updates = (
-            _UPDATES_PER_EPOCH
+            planning.UPDATES_PER_EPOCH
             if (verbose == 1 or (callbacks is not None and callbacks.wants_batches("test")))
             else None
         )
-        k = choose_chunk(steps, updates)
-        state = state._replace(metrics=self.model._objectives.init_state())
+        largest = planning.largest_chunk(data.steps, updates)
+        state = state._replace(metrics=objectives.init_state())
         logs: dict[str, float] = {}
         done = 0
-        while done < steps:
-            count = min(k, steps - done)
-            state, out = engine.test_chunk(
-                state, data, jnp.asarray(done, jnp.int32), steps=count, batch_size=batch_size
+        for count in planning.power_of_two_chunks(data.steps, largest):
+            rows = count * data.batch_size
+            chunk = device_batch(
+                data.prepared, rows, with_mask=True, start=done * data.batch_size, limit=data.steps * data.batch_size
             )
-            logs = self.model._objectives.named(jax.device_get(out))
-            done += count
+            state, out = engine.test_chunk(state, chunk, steps=count, batch_size=data.batch_size)
+            logs = objectives.named(jax.device_get(out))
+            real = min(count, data.steps - done)
+            done += real
             if callbacks is not None:
-                callbacks.replay_batches(
-                    "test", done - count, [logs] * count if callbacks.needs_step_logs("test") else None, done - 1, logs
-                )
+                step_logs = [logs] * real if callbacks.needs_step_logs("test") else None
+                callbacks.replay_batches("test", done - real, step_logs, done - 1, logs)
         return logs
 
     def evaluate(
@@ -490,23 +492,24 @@ class Trainer:
         model = self.model
         batch_size = _check_batch_size(batch_size)
         verbose = _resolve_verbose(verbose)
-        prepared = self.prepare(x, y, sample_weight, need_y=True, what="evaluate")
+        prepared = self.inputs.prepare(x, y, sample_weight, need_y=True, what="evaluate")
         engine = self.engine()
-        packed = self._eval_device(prepared, batch_size)
-        total_steps = (
-            packed[1] if steps is None else min(packed[1], data_mod.check_positive_int(steps, argument="steps"))
-        )
-        cb_list = list(callbacks or [])
+        total_steps = math.ceil(prepared.n / batch_size)
+        if steps is not None:
+            total_steps = min(total_steps, data_mod.check_positive_int(steps, argument="steps"))
+        cb_list = _callback_items(callbacks)
         if verbose:
             cb_list.append(ProgbarLogger())
         cbs = CallbackList(
             cb_list, model=model, params={"verbose": verbose, "epochs": 1, "steps": total_steps, "standalone": True}
         )
-        state = self.make_state()
+        state = self.make_state(engine)
         eager = jax.disable_jit() if model.run_eagerly else contextlib.nullcontext()
         with eager:
             cbs.on_test_begin()
-            logs = self._evaluate_device(engine, state, packed, callbacks=cbs, steps_limit=steps, verbose=verbose)
+            logs = self._evaluate_chunks(
+                engine, state, EvalData(prepared, batch_size, total_steps), callbacks=cbs, verbose=verbose
+            )
             cbs.on_test_end(logs)
         return _format_results(model, logs, return_dict)
 
@@ -515,91 +518,92 @@ class Trainer:
         model = self.model
         batch_size = _check_batch_size(batch_size)
         verbose = _resolve_verbose(verbose)
-        prepared = self.prepare(x, need_y=False, what="predict")
+        prepared = self.inputs.prepare(x, need_y=False, what="predict")
         n_steps = math.ceil(prepared.n / batch_size)
         if steps is not None:
             n_steps = min(n_steps, data_mod.check_positive_int(steps, argument="steps"))
         engine = self.engine()
-        rows = math.ceil(prepared.n / batch_size) * batch_size
-        x_dev = jax.tree_util.tree_map(lambda a: jnp.asarray(_pad_rows(a, rows)), prepared.x)
-        cb_list = list(callbacks or [])
+        cb_list = _callback_items(callbacks)
         if verbose:
             cb_list.append(ProgbarLogger())
         cbs = CallbackList(
             cb_list, model=model, params={"verbose": verbose, "epochs": 1, "steps": n_steps, "standalone": True}
         )
-        k = choose_chunk(n_steps, _UPDATES_PER_EPOCH if (verbose == 1 or cbs.wants_batches("predict")) else None)
-        state = self.make_state(training=False)
+        updates = planning.UPDATES_PER_EPOCH if (verbose == 1 or cbs.wants_batches("predict")) else None
+        largest = planning.largest_chunk(n_steps, updates)
+        state = self.make_state(engine, training=False)
         outputs = []
         eager = jax.disable_jit() if model.run_eagerly else contextlib.nullcontext()
         with eager:
             cbs.on_predict_begin()
             done = 0
-            while done < n_steps:
-                count = min(k, n_steps - done)
-                outputs.append(
-                    engine.predict_chunk(state, x_dev, jnp.asarray(done, jnp.int32), steps=count, batch_size=batch_size)
-                )
-                done += count
-                cbs.replay_batches(
-                    "predict", done - count, [{}] * count if cbs.needs_step_logs("predict") else None, done - 1, {}
-                )
+            for count in planning.power_of_two_chunks(n_steps, largest):
+                rows = count * batch_size
+                chunk = device_batch(prepared, rows, start=done * batch_size, limit=n_steps * batch_size).x
+                if model.run_eagerly:
+                    out = engine.fns.predict_chunk(state, chunk, steps=count, batch_size=batch_size)
+                else:
+                    out = engine.predict_chunk(state, chunk, steps=count, batch_size=batch_size)
+                outputs.append(out)
+                real = min(count, n_steps - done)
+                done += real
+                step_logs = [{}] * real if cbs.needs_step_logs("predict") else None
+                cbs.replay_batches("predict", done - real, step_logs, done - 1, {})
             cbs.on_predict_end()
         n_rows = min(prepared.n, n_steps * batch_size)
-        joined = jax.tree_util.tree_map(
-            lambda *parts: np.concatenate([np.asarray(p) for p in parts])[:n_rows], *outputs
-        )
-        return joined
+        return jax.tree_util.tree_map(lambda *parts: np.concatenate([np.asarray(p) for p in parts])[:n_rows], *outputs)
 
     # ------------------------------------------------------------------ single batches
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, reset_metrics=True, return_dict=False):
         model = self.model
-        prepared = self.prepare(x, y, sample_weight, need_y=True, what="train_on_batch")
-        if class_weight is not None:
-            cw = data_mod.class_weights_to_sample_weights(prepared.y[0], class_weight)
-            prepared.sample_weight = cw if prepared.sample_weight is None else prepared.sample_weight * cw
+        prepared = self.inputs.prepare(x, y, sample_weight, need_y=True, what="train_on_batch")
+        self.inputs.apply_class_weight(prepared, class_weight)
         engine = self.engine()
-        state = self.make_state()
+        state = self.make_state(engine)
         if not reset_metrics and model._batch_metrics is not None:
             state = state._replace(metrics=model._batch_metrics)
-        state, logs = engine.train_batch(state, self._device(prepared))
+        state, logs = engine.train_batch(state, device_batch(prepared))
         model._batch_metrics = state.metrics
         self.sync(state)
         return _format_results(model, model._objectives.named(jax.device_get(logs)), return_dict)
 
     def test_on_batch(self, x, y=None, sample_weight=None, reset_metrics=True, return_dict=False):
         model = self.model
-        prepared = self.prepare(x, y, sample_weight, need_y=True, what="test_on_batch")
+        prepared = self.inputs.prepare(x, y, sample_weight, need_y=True, what="test_on_batch")
         engine = self.engine()
-        state = self.make_state()
-        batch = self._device(prepared)
-        state = engine.test_batch(state, batch)
-        return _format_results(
-            model, model._objectives.named(jax.device_get(model._objectives.results(state.metrics))), return_dict
-        )
+        state = engine.test_batch(self.make_state(engine), device_batch(prepared))
+        logs = model._objectives.named(jax.device_get(model._objectives.results(state.metrics)))
+        return _format_results(model, logs, return_dict)
 
     def predict_on_batch(self, x):
-        prepared = self.prepare(x, need_y=False, what="predict_on_batch")
+        prepared = self.inputs.prepare(x, need_y=False, what="predict_on_batch")
         engine = self.engine()
-        state = self.make_state(training=False)
-        x_dev = jax.tree_util.tree_map(jnp.asarray, prepared.x)
+        state = self.make_state(engine, training=False)
+        x_dev = jax.tree_util.tree_map(to_device, prepared.x)
         return jax.tree_util.tree_map(np.asarray, engine.predict_batch(state, x_dev))
 
 
-def _order_targets(model, y):
-    """Orders a dict of targets by the model's output names."""
-    if not isinstance(y, Mapping):
-        return y
-    names = model.output_names
-    unknown = [k for k in y if k not in names]
-    if unknown:
-        raise ValueError(
-            f"y has keys that name no model output: {unknown}. Output names: {names}. Received: y keys {list(y)}"
+def _own_slots(engine: programs.Engine, model) -> list:
+    """This model's hyperparameter owners, in the engine's order (equal structure, equal order)."""
+    from jeras.training.structure import hyperparameter_slots
+
+    slots = hyperparameter_slots(model, model.optimizer)
+    if len(slots) != len(engine.hyper_slots):
+        raise RuntimeError(
+            f"Model '{model.name}' lists {len(slots)} hyperparameters but its compiled structure has "
+            f"{len(engine.hyper_slots)}; call keras.backend.clear_session() after changing a model in place."
         )
-    missing = [k for k in names if k not in y]
-    if missing:
-        raise ValueError(f"y lacks targets for outputs {missing}. Output names: {names}. Received: y keys {list(y)}")
-    return [y[name] for name in names]
+    return slots
+
+
+def _callback_items(callbacks) -> list:
+    if callbacks is None:
+        return []
+    if not isinstance(callbacks, (list, tuple)):
+        raise TypeError(
+            f"callbacks must be a list of Callback instances. Received: callbacks of type {type(callbacks).__name__}"
+        )
+    return list(callbacks)
 
 
 def _format_results(model, logs: dict[str, float], return_dict: bool):
@@ -616,45 +620,5 @@ def _warn_non_finite(logs: dict[str, float], epoch: int) -> None:
             f"Non-finite values in epoch {epoch + 1} logs: {', '.join(f'{k}={logs[k]}' for k in bad)}. "
             "Training diverged: lower the learning rate, scale the inputs, or add TerminateOnNaN.",
             RuntimeWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
-
-
-def _check_targets(arr: np.ndarray, loss, pred_shape: tuple, name: str) -> np.ndarray:
-    """Checks targets against the loss and output shape; returns them in the dtype the loss expects."""
-    loss_name = "" if loss is None else (getattr(loss, "name", "") or "") + type(loss).__name__.lower()
-    units = pred_shape[-1] if pred_shape else 1
-    if "sparse" in loss_name:
-        if arr.dtype.kind == "f" and not np.all(np.equal(np.mod(arr, 1), 0)):
-            raise ValueError(
-                f"{name} must hold integer class indices for {loss.name}. Received: {name} with non-integer values"
-            )
-        if arr.ndim == len(pred_shape) and arr.shape[-1] != 1:
-            raise ValueError(
-                f"{name} for {loss.name} must hold one class index per sample (shape {(None,) + tuple(pred_shape[1:-1])}), "
-                f"not one-hot rows; use categorical_crossentropy for one-hot targets. Received: {name}.shape={arr.shape}"
-            )
-        lo, hi = int(arr.min()), int(arr.max())
-        if lo < 0 or hi >= units:
-            raise ValueError(
-                f"{name} holds class indices outside [0, {units}) for a model with {units} output units. "
-                f"Received: {name} with min={lo}, max={hi}"
-            )
-        return arr.astype(np.int32)
-    if "categorical" in loss_name and tuple(arr.shape[1:]) != tuple(pred_shape[1:]):
-        raise ValueError(
-            f"{name} must have shape {(None,) + tuple(pred_shape[1:])} (one-hot) to match the model output "
-            f"for {loss.name}; for integer labels use sparse_categorical_crossentropy. Received: {name}.shape={arr.shape}"
-        )
-    if "binary" in loss_name and arr.size and (arr.min() < 0 or arr.max() > 1):
-        raise ValueError(
-            f"{name} must hold values in [0, 1] for {loss.name}. Received: {name} with min={arr.min()}, max={arr.max()}"
-        )
-    expected = tuple(pred_shape[1:])
-    got = tuple(arr.shape[1:])
-    if got != expected and not (got == () and expected == (1,)) and not (got == (1,) and expected == ()):
-        raise ValueError(
-            f"{name} has shape {(None,) + got} but the model output has shape {(None,) + expected}. "
-            f"Received: {name}.shape={arr.shape}"
-        )
-    return arr.astype(backend.floatx())

@@ -164,7 +164,8 @@ class Objectives:
             values = loss.call(y, p).astype(jnp.float32)
             w = _row_weights(sample_weight, mask, values)
             denominator = _row_count(mask, values) * float(np.prod(values.shape[1:]))
-            value = jnp.sum(values * w) / denominator
+            # A batch of padding only (the last chunk of an evaluation) has no rows: its loss is 0.
+            value = jnp.sum(values * w) / jnp.maximum(denominator, 1e-30)
             per_output.append(value)
             total = total + weight * value
         for penalty in regularization:

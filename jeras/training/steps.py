@@ -1,9 +1,11 @@
 """Pure train, test and predict steps over a `TrainState`, and the scans that run many of them.
 
 Nothing here mutates Python objects: each function takes arrays and returns arrays, so it
-can be jitted, scanned over a whole epoch, and vmapped over several models (DESIGN.md,
-principles 1, 2 and 6). Layer code runs inside a `StatelessScope` that binds the model's
-variables to the values carried in the state.
+can be jitted, scanned over a whole epoch or a whole fit, and vmapped over several models
+(DESIGN.md, principles 1, 2 and 6; docs/architecture.md). Layer code runs inside a
+`StatelessScope` that binds the model's variables to the values carried in the state, and a
+`HyperparameterScope` that binds the numeric hyperparameters (rates, factors, momentum) to
+the values in `TrainState.hyper`, so one compiled program serves every model of a structure.
 """
 
 from __future__ import annotations
@@ -13,7 +15,10 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from jeras import backend
+from jeras.backend.hyperparameters import HyperparameterScope
 from jeras.backend.variables import StatelessScope
+from jeras.training.structure import hyperparameter_slots
 
 
 class TrainState(NamedTuple):
@@ -25,6 +30,7 @@ class TrainState(NamedTuple):
     metrics: Any
     rng: jax.Array
     step: jax.Array
+    hyper: list
 
 
 class Batch(NamedTuple):
@@ -36,8 +42,63 @@ class Batch(NamedTuple):
     mask: jax.Array | None
 
 
+def epoch_keys(base_key: jax.Array, epoch) -> tuple[jax.Array, jax.Array]:
+    """The shuffling key and the first step key of an epoch, from the fit's base key.
+
+    Both paths of `fit` (whole-fit and epoch by epoch) derive them the same way, so they
+    draw the same batches and the same dropout masks, and an epoch can be resumed on its own.
+    """
+    keys = jax.random.split(jax.random.fold_in(base_key, epoch))
+    return keys[0], keys[1]
+
+
+def epoch_order(order_key: jax.Array, *, n: int, batch_size: int, shuffle: bool | str, rows: int):
+    """Row order of one epoch: `[rows, batch]` full batches (padded by repeating the first when
+    `rows` exceeds their number) and the rows of the last, partial batch."""
+    full = n // batch_size
+    if shuffle == "batch":
+        order = jax.random.permutation(order_key, full)
+        perm = jnp.concatenate(
+            [(order[:, None] * batch_size + jnp.arange(batch_size)).reshape(-1), jnp.arange(full * batch_size, n)]
+        )
+    elif shuffle:
+        perm = jax.random.permutation(order_key, n)
+    else:
+        perm = jnp.arange(n)
+    perm = perm.astype(jnp.int32)
+    blocks = perm[: full * batch_size].reshape(full, batch_size)
+    if rows > full:
+        blocks = jnp.concatenate([blocks, jnp.broadcast_to(blocks[:1], (rows - full, batch_size))])
+    return blocks, perm[full * batch_size :]
+
+
+def take_rows(data: Batch, idx) -> Batch:
+    """The batch of the given rows (the mask is dropped: training batches hold only real rows)."""
+    return Batch(
+        jax.tree_util.tree_map(lambda a: a[idx], data.x),
+        [y[idx] for y in data.y],
+        None if data.sample_weight is None else data.sample_weight[idx],
+        None,
+    )
+
+
+def slice_rows(data: Batch, offset, size: int) -> Batch:
+    """`size` consecutive rows from `offset` of a padded data set (mask included)."""
+    take = lambda a: jax.lax.dynamic_slice_in_dim(a, offset, size)  # noqa: E731
+    return Batch(
+        jax.tree_util.tree_map(take, data.x),
+        [take(y) for y in data.y],
+        None if data.sample_weight is None else take(data.sample_weight),
+        None if data.mask is None else take(data.mask),
+    )
+
+
 class StepFunctions:
     """Builds the pure step functions of one compiled model.
+
+    The functions are traced with this model's layers, but only read values from the state
+    they are given: the programs serve every model of the same structure
+    (`jeras.training.structure`).
 
     Args:
         model: the model (its variables are bound, never mutated, inside the steps).
@@ -52,19 +113,34 @@ class StepFunctions:
         self.trainable_vars = list(model.trainable_variables)
         self.non_trainable_vars = list(model.non_trainable_variables)
         self.constraints = [v.constraint for v in self.trainable_vars]
+        self.hyper_slots = hyperparameter_slots(model, optimizer)
+        self.input_dtypes = [dtype or backend.floatx() for _, dtype in model._input_specs()]
         self.trace_counts: dict[str, int] = {}
 
     def _count_trace(self, name: str) -> None:
         self.trace_counts[name] = self.trace_counts.get(name, 0) + 1
 
+    def _cast_inputs(self, x):
+        """Small integer data (uint8 images) travel as they are and become the model's input
+        dtype here, inside the compiled step, instead of as a float copy on the host."""
+        dtypes = self.model._structure_inputs(self.input_dtypes)
+
+        def cast(a, dtype):
+            return a.astype(dtype) if a.dtype != jnp.dtype(dtype) else a
+
+        return jax.tree_util.tree_map(cast, x, dtypes)
+
     def forward(self, trainable, non_trainable, x, *, training: bool, rng=None):
         """Runs the model on x with the given variable values; returns (outputs, new non-trainable, penalties)."""
         bindings = list(zip(self.trainable_vars, trainable)) + list(zip(self.non_trainable_vars, non_trainable))
         with StatelessScope(bindings, rng=rng) as scope:
-            outputs = self.model(x, training=training)
+            outputs = self.model(self._cast_inputs(x), training=training)
             penalties = list(self.model.losses) + list(scope.losses)
             new_non_trainable = [scope.new_value(v) for v in self.non_trainable_vars]
         return outputs, new_non_trainable, penalties
+
+    def hyper_scope(self, hyper) -> HyperparameterScope:
+        return HyperparameterScope(zip(self.hyper_slots, hyper))
 
     def train_step(self, state: TrainState, batch: Batch) -> TrainState:
         rng, key = jax.random.split(state.rng)
@@ -75,103 +151,109 @@ class StepFunctions:
             total, per_output = self.objectives.compute_loss(batch.y, preds, batch.sample_weight, batch.mask, penalties)
             return total, (preds, new_nt, per_output)
 
-        (total, (preds, new_nt, per_output)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.trainable)
-        params, opt_state = self.optimizer.update(grads, state.opt_state, state.trainable)
+        with self.hyper_scope(state.hyper):
+            (total, (preds, new_nt, per_output)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.trainable)
+            params, opt_state = self.optimizer.update(grads, state.opt_state, state.trainable)
         params = [p if c is None else c(p) for p, c in zip(params, self.constraints)]
         metrics = self.objectives.update_state(
             state.metrics, total, per_output, batch.y, preds, batch.sample_weight, batch.mask
         )
-        return TrainState(params, new_nt, opt_state, metrics, rng, state.step + 1)
+        return TrainState(params, new_nt, opt_state, metrics, rng, state.step + 1, state.hyper)
 
     def test_step(self, state: TrainState, batch: Batch) -> TrainState:
-        outputs, _, penalties = self.forward(state.trainable, state.non_trainable, batch.x, training=False)
-        preds = jax.tree_util.tree_leaves(outputs)
-        total, per_output = self.objectives.compute_loss(batch.y, preds, batch.sample_weight, batch.mask, penalties)
+        with self.hyper_scope(state.hyper):
+            outputs, _, penalties = self.forward(state.trainable, state.non_trainable, batch.x, training=False)
+            preds = jax.tree_util.tree_leaves(outputs)
+            total, per_output = self.objectives.compute_loss(batch.y, preds, batch.sample_weight, batch.mask, penalties)
         metrics = self.objectives.update_state(
             state.metrics, total, per_output, batch.y, preds, batch.sample_weight, batch.mask
         )
         return state._replace(metrics=metrics)
 
     def predict_step(self, state: TrainState, x):
-        outputs, _, _ = self.forward(state.trainable, state.non_trainable, x, training=False)
+        with self.hyper_scope(state.hyper):
+            outputs, _, _ = self.forward(state.trainable, state.non_trainable, x, training=False)
         return outputs
 
-    # ------------------------------------------------------------------ scans
-    def train_chunk(self, state: TrainState, data: Batch, index_block: jax.Array, n_valid: int, collect: bool):
-        """Runs one training step per row of `index_block` (`[K, batch]` row indices into data).
+    def loss_is_finite(self, state: TrainState) -> jax.Array:
+        """Whether the running mean loss of the epoch so far is finite (what TerminateOnNaN watches)."""
+        return jnp.isfinite(self.objectives.results(state.metrics)[0])
 
-        Rows past `n_valid` are padding and leave the state unchanged. With `collect`, returns
-        the logs after every step (stacked); otherwise the logs after the last step.
+    # ------------------------------------------------------------------ scans
+    def train_steps(self, state: TrainState, data: Batch, blocks, *, n_valid: int, collect: bool, halt: bool):
+        """Runs one training step per row of `blocks` (`[K, batch]` row indices into data).
+
+        Rows past `n_valid` are padding and leave the state unchanged. With `halt`, the steps
+        after a non-finite loss are skipped too (TerminateOnNaN stops at that batch). Returns
+        the state, the position of the batch that halted (-1 if none) and, with `collect`, the
+        logs after every step (stacked).
+        """
+
+        def body(carry, idx):
+            state, position, halted_at = carry
+            skip = position >= n_valid
+            if halt:
+                skip = skip | (halted_at >= 0)
+            if n_valid == blocks.shape[0] and not halt:
+                new_state = self.train_step(state, take_rows(data, idx))
+            else:
+                new_state = jax.lax.cond(skip, lambda s: s, lambda s: self.train_step(s, take_rows(data, idx)), state)
+            if halt:
+                halted_at = jnp.where((halted_at < 0) & ~self.loss_is_finite(new_state), position, halted_at)
+            logs = self.objectives.results(new_state.metrics) if collect else None
+            return (new_state, position + 1, halted_at), logs
+
+        start = (state, jnp.zeros((), jnp.int32), jnp.full((), -1, jnp.int32))
+        (state, _, halted_at), logs = jax.lax.scan(body, start, blocks)
+        return state, halted_at, logs
+
+    def train_chunk(
+        self, state: TrainState, data: Batch, blocks, start, *, k: int, n_valid: int, collect: bool, halt: bool
+    ):
+        """`k` training steps on the batches `start..start+k` of an epoch's `blocks` (epoch-by-epoch path).
+
+        Returns the state, the position in the chunk of a batch that halted (-1 if none), and
+        the logs (stacked per step with `collect`).
         """
         self._count_trace("train_chunk")
-
-        def gather(idx):
-            return Batch(
-                jax.tree_util.tree_map(lambda a: a[idx], data.x),
-                [y[idx] for y in data.y],
-                None if data.sample_weight is None else data.sample_weight[idx],
-                None,
-            )
-
-        def body(carry, inputs):
-            state, position = carry
-            idx = inputs
-            if n_valid == index_block.shape[0]:
-                new_state = self.train_step(state, gather(idx))
-            else:
-                new_state = jax.lax.cond(
-                    position < n_valid, lambda s: self.train_step(s, gather(idx)), lambda s: s, state
-                )
-            logs = self.objectives.results(new_state.metrics) if collect else None
-            return (new_state, position + 1), logs
-
-        (state, _), logs = jax.lax.scan(body, (state, jnp.zeros((), jnp.int32)), index_block)
+        chunk = jax.lax.dynamic_slice_in_dim(blocks, start, k)
+        state, halted_at, logs = self.train_steps(state, data, chunk, n_valid=n_valid, collect=collect, halt=halt)
         if not collect:
             logs = self.objectives.results(state.metrics)
-        return state, logs
+        return state, halted_at, logs
+
+    def train_rows(self, state: TrainState, data: Batch, rows: jax.Array):
+        """One training step on the given rows of the data (the epoch's last, partial batch)."""
+        self._count_trace("train_rows")
+        state = self.train_step(state, take_rows(data, rows))
+        return state, self.objectives.results(state.metrics)
 
     def train_batch(self, state: TrainState, batch: Batch):
         self._count_trace("train_batch")
         state = self.train_step(state, batch)
         return state, self.objectives.results(state.metrics)
 
-    def train_rows(self, state: TrainState, data: Batch, rows: jax.Array):
-        """One training step on the given rows of the data (the epoch's last, partial batch)."""
-        self._count_trace("train_rows")
-        batch = Batch(
-            jax.tree_util.tree_map(lambda a: a[rows], data.x),
-            [y[rows] for y in data.y],
-            None if data.sample_weight is None else data.sample_weight[rows],
-            None,
-        )
-        state = self.train_step(state, batch)
-        return state, self.objectives.results(state.metrics)
-
-    def test_chunk(self, state: TrainState, data: Batch, start: jax.Array, steps: int, batch_size: int):
-        """Evaluates `steps` consecutive batches of a padded data set, starting at batch `start`."""
-        self._count_trace("test_chunk")
+    def evaluate_steps(self, state: TrainState, data: Batch, start, *, steps: int, batch_size: int) -> TrainState:
+        """Accumulates the metrics of `steps` consecutive batches of a padded data set, from batch `start`."""
 
         def body(state, i):
-            offset = (start + i) * batch_size
-            take = lambda a: jax.lax.dynamic_slice_in_dim(a, offset, batch_size)  # noqa: E731
-            batch = Batch(
-                jax.tree_util.tree_map(take, data.x),
-                [take(y) for y in data.y],
-                None if data.sample_weight is None else take(data.sample_weight),
-                take(data.mask),
-            )
-            return self.test_step(state, batch), None
+            return self.test_step(state, slice_rows(data, (start + i) * batch_size, batch_size)), None
 
         state, _ = jax.lax.scan(body, state, jnp.arange(steps))
+        return state
+
+    def test_chunk(self, state: TrainState, data: Batch, *, steps: int, batch_size: int):
+        """Evaluates the `steps` batches of `data` (which holds exactly `steps * batch_size` rows, masked)."""
+        self._count_trace("test_chunk")
+        state = self.evaluate_steps(state, data, 0, steps=steps, batch_size=batch_size)
         return state, self.objectives.results(state.metrics)
 
-    def predict_chunk(self, state: TrainState, x, start: jax.Array, steps: int, batch_size: int):
-        """Predicts `steps` consecutive batches of padded inputs, starting at batch `start`."""
+    def predict_chunk(self, state: TrainState, x, *, steps: int, batch_size: int):
+        """Predicts `steps` batches of `x` (which holds exactly `steps * batch_size` rows)."""
         self._count_trace("predict_chunk")
 
         def body(_, i):
-            offset = (start + i) * batch_size
-            xb = jax.tree_util.tree_map(lambda a: jax.lax.dynamic_slice_in_dim(a, offset, batch_size), x)
+            xb = jax.tree_util.tree_map(lambda a: jax.lax.dynamic_slice_in_dim(a, i * batch_size, batch_size), x)
             return None, self.predict_step(state, xb)
 
         _, outs = jax.lax.scan(body, None, jnp.arange(steps))
