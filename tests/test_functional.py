@@ -186,7 +186,7 @@ def test_subclassed_tracking_of_lists_and_dicts_and_training_flag():
     assert len(model.trainable_weights) == 6
     assert True in seen
     seen.clear()
-    model.predict(x, verbose=0)
+    model.predict(x, batch_size=4, verbose=0)  # a batch size no program was traced for yet
     assert seen and not any(seen)
 
 

@@ -182,6 +182,7 @@ CLAIMED = {
         "plot_model",
         "get_file",
     ],
+    "wrappers.scikit_learn": ["KerasClassifier", "KerasRegressor"],
 }
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 import warnings
-from collections.abc import Callable
 
 import numpy as np
 
@@ -31,19 +30,26 @@ def higher_is_better(monitor: str, mode: str) -> bool:
     return "acc" in name or name.endswith(("auc", "precision", "recall")) or name.startswith("fmeasure")
 
 
-def improvement_test(monitor: str, mode: str, min_delta: float = 0.0) -> Callable[[float, float], bool]:
+def improvement_test(monitor: str, mode: str, min_delta: float = 0.0) -> Improvement:
     """Returns `improved(current, reference)`: true when `current` beats `reference` by more than `min_delta`.
 
     The comparison is made in float32, the precision of the logs, exactly as the compiled
     whole fit makes it (`improved_on_device`), so both paths of `fit` take the same decisions.
     """
-    delta = np.float32(abs(float(min_delta)))
-    higher = higher_is_better(monitor, mode)
+    return Improvement(higher_is_better(monitor, mode), abs(float(min_delta)))
 
-    def improved(current: float, reference: float) -> bool:
-        return bool(improved_on_device(np.float32(current), np.float32(reference), higher=higher, delta=delta))
 
-    return improved
+class Improvement:
+    """`improved(current, reference)` of one direction and min_delta (a class, so callbacks pickle)."""
+
+    def __init__(self, higher: bool, min_delta: float):
+        self.higher = higher
+        self.delta = np.float32(min_delta)
+
+    def __call__(self, current: float, reference: float) -> bool:
+        return bool(
+            improved_on_device(np.float32(current), np.float32(reference), higher=self.higher, delta=self.delta)
+        )
 
 
 def improved_on_device(current, reference, *, higher: bool, delta):

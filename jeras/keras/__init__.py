@@ -19,6 +19,8 @@ from jeras.keras import (
     regularizers,
     utils,
 )
+from jeras.keras import preprocessing as preprocessing
+from jeras.keras import wrappers as wrappers
 from jeras.layers import Input
 from jeras.models import Model, Sequential
 

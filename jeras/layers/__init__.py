@@ -4,16 +4,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from jeras.layers.attention import Attention, MultiHeadAttention, UnitNormalization
 from jeras.layers.convolutional import Conv1D, Conv2D, Conv3D
+from jeras.layers.convolutional_depthwise import DepthwiseConv2D, SeparableConv1D, SeparableConv2D
+from jeras.layers.convolutional_transpose import Conv1DTranspose, Conv2DTranspose
 from jeras.layers.core import Activation, Dense
 from jeras.layers.embedding import Embedding
 from jeras.layers.input_layer import Input, InputLayer
 from jeras.layers.lambda_layer import Lambda, enable_unsafe_deserialization, in_safe_mode, safe_mode_scope
 from jeras.layers.layer import Layer
+from jeras.layers.masking import Masking
 from jeras.layers.merging import (
     Add,
     Average,
     Concatenate,
+    Dot,
     Maximum,
     Minimum,
     Multiply,
@@ -21,6 +26,7 @@ from jeras.layers.merging import (
     add,
     average,
     concatenate,
+    dot,
     maximum,
     minimum,
     multiply,
@@ -41,9 +47,34 @@ from jeras.layers.pooling import (
     MaxPooling2D,
     MaxPooling3D,
 )
-from jeras.layers.regularization import AlphaDropout, Dropout, GaussianDropout, GaussianNoise
-from jeras.layers.reshaping import Flatten, Reshape
+from jeras.layers.preprocessing.categorical import CategoryEncoding, Discretization, Hashing
+from jeras.layers.preprocessing.image import CenterCrop, RandomContrast, RandomFlip, Rescaling, Resizing
+from jeras.layers.preprocessing.image_affine import RandomRotation, RandomTranslation, RandomZoom
+from jeras.layers.preprocessing.lookup import IntegerLookup, StringLookup
+from jeras.layers.preprocessing.text_vectorization import TextVectorization
+from jeras.layers.recurrent import GRU, LSTM, RNN, GRUCell, LSTMCell, SimpleRNN, SimpleRNNCell
+from jeras.layers.regularization import (
+    AlphaDropout,
+    Dropout,
+    GaussianDropout,
+    GaussianNoise,
+    SpatialDropout1D,
+    SpatialDropout2D,
+)
+from jeras.layers.reshaping import (
+    Cropping1D,
+    Cropping2D,
+    Flatten,
+    Permute,
+    RepeatVector,
+    Reshape,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+)
 from jeras.layers.symbolic import KerasTensor
+from jeras.layers.wrappers import Bidirectional, TimeDistributed
 from jeras.serialization import custom_object_scope, registry_of, resolve
 
 _REGISTRY = registry_of(
@@ -84,6 +115,49 @@ _REGISTRY = registry_of(
     Maximum,
     Minimum,
     Concatenate,
+    Masking,
+    RNN,
+    SimpleRNN,
+    SimpleRNNCell,
+    LSTM,
+    LSTMCell,
+    GRU,
+    GRUCell,
+    Bidirectional,
+    TimeDistributed,
+    Attention,
+    MultiHeadAttention,
+    UnitNormalization,
+    DepthwiseConv2D,
+    SeparableConv1D,
+    SeparableConv2D,
+    Conv1DTranspose,
+    Conv2DTranspose,
+    Dot,
+    SpatialDropout1D,
+    SpatialDropout2D,
+    Cropping1D,
+    Cropping2D,
+    Permute,
+    RepeatVector,
+    UpSampling1D,
+    UpSampling2D,
+    ZeroPadding1D,
+    ZeroPadding2D,
+    CenterCrop,
+    RandomContrast,
+    RandomFlip,
+    Rescaling,
+    Resizing,
+    TextVectorization,
+    CategoryEncoding,
+    Discretization,
+    Hashing,
+    IntegerLookup,
+    StringLookup,
+    RandomRotation,
+    RandomTranslation,
+    RandomZoom,
     # tf.keras 2 also accepts its short aliases as class names in configs.
     aliases={
         "Convolution1D": Conv1D,
@@ -101,6 +175,10 @@ _REGISTRY = registry_of(
         "GlobalMaxPool1D": GlobalMaxPooling1D,
         "GlobalMaxPool2D": GlobalMaxPooling2D,
         "GlobalMaxPool3D": GlobalMaxPooling3D,
+        "Convolution1DTranspose": Conv1DTranspose,
+        "Convolution2DTranspose": Conv2DTranspose,
+        "SeparableConvolution1D": SeparableConv1D,
+        "SeparableConvolution2D": SeparableConv2D,
     },
 )
 
@@ -123,19 +201,32 @@ __all__ = [
     "Activation",
     "Add",
     "AlphaDropout",
+    "Attention",
     "Average",
     "AveragePooling1D",
     "AveragePooling2D",
     "AveragePooling3D",
     "BatchNormalization",
+    "Bidirectional",
+    "CategoryEncoding",
+    "CenterCrop",
     "Concatenate",
     "Conv1D",
+    "Conv1DTranspose",
     "Conv2D",
+    "Conv2DTranspose",
     "Conv3D",
+    "Cropping1D",
+    "Cropping2D",
     "Dense",
+    "DepthwiseConv2D",
+    "Discretization",
+    "Dot",
     "Dropout",
     "Embedding",
     "Flatten",
+    "GRU",
+    "GRUCell",
     "GaussianDropout",
     "GaussianNoise",
     "GlobalAveragePooling1D",
@@ -144,25 +235,56 @@ __all__ = [
     "GlobalMaxPooling1D",
     "GlobalMaxPooling2D",
     "GlobalMaxPooling3D",
+    "Hashing",
     "Input",
     "InputLayer",
+    "IntegerLookup",
     "KerasTensor",
+    "LSTM",
+    "LSTMCell",
     "Lambda",
     "Layer",
     "LayerNormalization",
+    "Masking",
     "MaxPooling1D",
     "MaxPooling2D",
     "MaxPooling3D",
     "Maximum",
     "Minimum",
+    "MultiHeadAttention",
     "Multiply",
     "Normalization",
+    "Permute",
+    "RNN",
+    "RandomContrast",
+    "RandomFlip",
+    "RandomRotation",
+    "RandomTranslation",
+    "RandomZoom",
+    "RepeatVector",
+    "Rescaling",
     "Reshape",
+    "Resizing",
+    "SeparableConv1D",
+    "SeparableConv2D",
+    "SimpleRNN",
+    "SimpleRNNCell",
+    "SpatialDropout1D",
+    "SpatialDropout2D",
+    "StringLookup",
     "Subtract",
+    "TextVectorization",
+    "TimeDistributed",
+    "UnitNormalization",
+    "UpSampling1D",
+    "UpSampling2D",
+    "ZeroPadding1D",
+    "ZeroPadding2D",
     "add",
     "average",
     "concatenate",
     "deserialize",
+    "dot",
     "enable_unsafe_deserialization",
     "in_safe_mode",
     "maximum",

@@ -31,6 +31,9 @@ class Dense(Layer):
         (2, 3)
     """
 
+    # Applied to each timestep alone, so a timestep mask still holds for the outputs (as in Keras).
+    supports_masking = True
+
     def __init__(
         self,
         units: int,
@@ -127,6 +130,8 @@ class Activation(Layer):
 
     Input shape: any. Output shape: same as input.
     """
+
+    supports_masking = True
 
     def __init__(self, activation: Any, **kwargs: Any):
         super().__init__(**kwargs)

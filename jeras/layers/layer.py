@@ -17,6 +17,7 @@ import numpy as np
 
 from jeras import backend
 from jeras.backend.variables import Variable, current_scope
+from jeras.layers import mask_table
 
 _BASE_KWARGS = ("input_shape", "batch_input_shape", "batch_size", "input_dim")
 
@@ -42,6 +43,11 @@ def normalize_shape(shape, *, argument: str) -> tuple[int | None, ...]:
 
 class Layer:
     """Base class of all layers.
+
+    Masks: a layer whose `call` takes a `mask` argument receives the timestep mask of its
+    inputs (see `jeras.layers.mask_table`); `compute_mask` gives the mask of its outputs. By
+    default a layer passes its input mask on when `supports_masking` is True and drops it
+    otherwise (as Keras 3 does; tf.keras 2 raised a TypeError there).
 
     Args:
         trainable: whether the layer's weights are updated by training. Default True.
@@ -72,7 +78,9 @@ class Layer:
         self._build_shapes = None
         self._inbound_nodes: list = []
         self._batch_input_shape = self._read_input_shape_kwargs(kwargs)
-        self._call_accepts_training = "training" in inspect.signature(self.call).parameters
+        parameters = inspect.signature(self.call).parameters
+        self._call_accepts_training = "training" in parameters
+        self._call_accepts_mask = "mask" in parameters
 
     @staticmethod
     def _read_input_shape_kwargs(kwargs) -> tuple | None:
@@ -272,11 +280,20 @@ class Layer:
 
         if any(isinstance(x, KerasTensor) for x in jax.tree_util.tree_leaves(inputs)):
             return call_symbolic(self, inputs, args, dict(kwargs, training=training))
+        # Looked up before conversion: a cast makes a new array, which has no mask filed.
+        mask = kwargs["mask"] if "mask" in kwargs else mask_table.input_mask(inputs)
         inputs = jax.tree_util.tree_map(self._to_array, inputs, is_leaf=lambda x: isinstance(x, Variable))
         self._maybe_build(inputs)
         if self._call_accepts_training:
             kwargs["training"] = bool(training) if training is not None else False
+        if self._call_accepts_mask:
+            kwargs["mask"] = mask
+        else:
+            kwargs.pop("mask", None)
         outputs = self.call(inputs, *args, **kwargs)
+        output_mask = self.compute_mask(inputs, mask)
+        if output_mask is not None:
+            mask_table.attach_output_masks(outputs, output_mask)
         if self.activity_regularizer is not None:
             scope = current_scope()
             penalty = sum(self.activity_regularizer(x) / x.shape[0] for x in jax.tree_util.tree_leaves(outputs))
@@ -294,6 +311,12 @@ class Layer:
         if jnp.issubdtype(arr.dtype, jnp.floating) and arr.dtype != jnp.dtype(self.dtype):
             arr = arr.astype(self.dtype)
         return arr
+
+    supports_masking = False
+
+    def compute_mask(self, inputs, mask=None):
+        """The mask of the outputs: `mask` when `supports_masking` is True, else None."""
+        return mask if self.supports_masking else None
 
     def compute_output_shape(self, input_shape):
         """Output shape for inputs of `input_shape` (None marks unknown dimensions, batch or other)."""

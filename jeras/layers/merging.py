@@ -1,5 +1,5 @@
 """Layers that merge a list of inputs: `Add`, `Subtract`, `Multiply`, `Average`, `Maximum`,
-`Minimum`, `Concatenate`, and their function forms (`add([a, b])`, `concatenate([a, b])`, ...).
+`Minimum`, `Concatenate`, `Dot`, and their function forms (`add([a, b])`, `concatenate([a, b])`, ...).
 
 The function forms create the layer and call it, so they work on arrays and on the symbolic
 tensors of the functional API alike: `concatenate([input_a, hidden2])`.
@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 from typing import Any
 
+import jax
 import jax.numpy as jnp
 import numpy as np
 
@@ -253,3 +254,73 @@ def concatenate(inputs: list, axis: int = -1, **kwargs: Any):
     Works on arrays and on the symbolic tensors of the functional API.
     """
     return Concatenate(axis=axis, **kwargs)(inputs)
+
+
+class Dot(Layer):
+    """The dot product of two inputs along given axes, for each example (a batched dot product).
+
+    Args:
+        axes: the axis to contract, one int for both inputs or a pair `(axis_a, axis_b)`; axes
+            count the batch axis as 0 (negative values count from the end).
+        normalize: L2-normalize both inputs along the contracted axes first, so the result is the
+            cosine similarity. Default False.
+
+    Input shape: a list of 2 tensors `(batch, ...)`. Output shape: the remaining axes of the first,
+    then of the second; `(batch, 1)` when nothing remains (two vectors).
+
+    Example:
+        >>> Dot(axes=1)([np.ones((2, 3)), np.ones((2, 3))]).shape
+        (2, 1)
+    """
+
+    def __init__(self, axes, normalize: bool = False, **kwargs: Any):
+        super().__init__(**kwargs)
+        is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)  # noqa: E731
+        pair = (axes, axes) if is_int(axes) else axes
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2 or not all(is_int(a) for a in pair):
+            raise ValueError(f"axes must be an integer or a pair of integers. Received: axes={axes!r}")
+        self.axes = int(axes) if is_int(axes) else [int(a) for a in axes]
+        self._pair = (int(pair[0]), int(pair[1]))
+        self.normalize = bool(normalize)
+
+    def _resolved(self, ranks: tuple[int, int]) -> tuple[int, int]:
+        out = []
+        for axis, rank in zip(self._pair, ranks):
+            resolved = axis % rank if -rank <= axis < rank else None
+            if resolved in (None, 0):
+                raise ValueError(
+                    f"Dot axes must name a non-batch axis of inputs of rank {rank}. Received: axes={self.axes!r}"
+                )
+            out.append(resolved)
+        return out[0], out[1]
+
+    def build(self, input_shape) -> None:
+        shapes = _shape_list(self, input_shape)
+        if len(shapes) != 2:
+            raise ValueError(f"A Dot layer should be called on exactly 2 inputs. Received: input_shape={shapes}")
+        a, b = self._resolved((len(shapes[0]), len(shapes[1])))
+        if None not in (shapes[0][a], shapes[1][b]) and shapes[0][a] != shapes[1][b]:
+            raise ValueError(
+                f"Dot axes {self.axes} join axes of different sizes {shapes[0][a]} and {shapes[1][b]}. "
+                f"Received: input_shape={shapes}"
+            )
+        self.built = True
+
+    def call(self, inputs):
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2:
+            raise ValueError(f"A Dot layer should be called on exactly 2 inputs. Received: inputs={inputs!r}")
+        x, y = inputs
+        a, b = self._resolved((x.ndim, y.ndim))
+        if self.normalize:
+            x = x / jnp.sqrt(jnp.maximum(jnp.sum(x * x, axis=a, keepdims=True), 1e-12))
+            y = y / jnp.sqrt(jnp.maximum(jnp.sum(y * y, axis=b, keepdims=True), 1e-12))
+        out = jax.lax.dot_general(x, y, (((a,), (b,)), ((0,), (0,))))
+        return out[:, None] if out.ndim == 1 else out
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
+
+
+def dot(inputs: list, axes, normalize: bool = False, **kwargs: Any):
+    """Functional form of `Dot`: `dot([a, b], axes=1)`."""
+    return Dot(axes=axes, normalize=normalize, **kwargs)(inputs)

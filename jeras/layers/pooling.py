@@ -275,12 +275,27 @@ def _global_doc(kind: str, rank: int, dims: str) -> str:
 
 
 class GlobalAveragePooling1D(_GlobalPooling):
-    __doc__ = _global_doc("mean", 1, "steps")
+    __doc__ = (
+        _global_doc("mean", 1, "steps")
+        + """
+    With a timestep mask (from `Embedding(mask_zero=True)` or `Masking` before it, or `mask=`), the
+    mean is over the unmasked steps only, as in tf.keras 2.
+    """
+    )
     _rank = 1
     _op = staticmethod(jnp.mean)
 
     def __init__(self, data_format: str | None = "channels_last", keepdims: bool = False, **kwargs: Any):
         super().__init__(data_format, keepdims, **kwargs)
+
+    def call(self, inputs, mask=None):
+        if mask is None:
+            return super().call(inputs)
+        if not jnp.issubdtype(inputs.dtype, jnp.floating):
+            inputs = inputs.astype(self.dtype)
+        weights = jnp.asarray(mask).astype(inputs.dtype)[..., None]
+        total = jnp.sum(inputs * weights, axis=1, keepdims=self.keepdims)
+        return total / jnp.sum(weights, axis=1, keepdims=self.keepdims)
 
 
 class GlobalAveragePooling2D(_GlobalPooling):

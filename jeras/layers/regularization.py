@@ -15,6 +15,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jeras import backend
+from jeras.backend.hyperparameters import hyperparameter
 from jeras.backend.variables import current_scope
 from jeras.layers.layer import Layer
 
@@ -63,6 +64,8 @@ class _NoiseLayer(Layer):
     tf.keras 2's seeded ops do in eager mode.
     """
 
+    supports_masking = True
+
     def __init__(self, seed: int | None = None, **kwargs: Any):
         super().__init__(**kwargs)
         self.seed = _check_seed(seed)
@@ -102,6 +105,9 @@ class Dropout(_NoiseLayer):
         >>> out = layer(np.ones((2, 4)), training=True)  # values are 0 or 2
     """
 
+    # A traced hyperparameter: models differing only in the rate share compiled programs.
+    traced_hyperparameters = ("rate",)
+
     def __init__(self, rate: float, noise_shape=None, seed: int | None = None, **kwargs: Any):
         super().__init__(seed=seed, **kwargs)
         self.rate = _check_number(rate, "rate", low=0.0, high=1.0)
@@ -128,7 +134,7 @@ class Dropout(_NoiseLayer):
         inputs = self._as_float(inputs)
         if self.rate == 1.0:
             return jnp.zeros_like(inputs)
-        keep = 1.0 - self.rate
+        keep = 1.0 - hyperparameter(self, "rate")
         kept = jax.random.bernoulli(self._key(), keep, mask_shape)
         return jnp.where(kept, inputs / keep, jnp.zeros((), inputs.dtype))
 
@@ -161,7 +167,7 @@ class AlphaDropout(Dropout):
             return inputs
         inputs = self._as_float(inputs)
         saturation = -self._ALPHA * self._SCALE
-        rate = self.rate
+        rate = hyperparameter(self, "rate")
         kept = jax.random.uniform(self._key(), mask_shape) >= rate
         # a and b restore zero mean and unit variance for inputs that had them (the paper's eq. 4).
         a = ((1.0 - rate) * (1.0 + rate * saturation**2)) ** -0.5
@@ -183,6 +189,8 @@ class GaussianNoise(_NoiseLayer):
     Input shape: any. Output shape: same as input.
     """
 
+    traced_hyperparameters = ("stddev",)
+
     def __init__(self, stddev: float, seed: int | None = None, **kwargs: Any):
         super().__init__(seed=seed, **kwargs)
         self.stddev = _check_number(stddev, "stddev", low=0.0)
@@ -192,7 +200,7 @@ class GaussianNoise(_NoiseLayer):
             return inputs
         inputs = self._as_float(inputs)
         noise = jax.random.normal(self._key(), inputs.shape, inputs.dtype)
-        return inputs + self.stddev * noise
+        return inputs + hyperparameter(self, "stddev") * noise
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "stddev": self.stddev}
@@ -211,6 +219,8 @@ class GaussianDropout(_NoiseLayer):
     Input shape: any. Output shape: same as input.
     """
 
+    traced_hyperparameters = ("rate",)
+
     def __init__(self, rate: float, seed: int | None = None, **kwargs: Any):
         super().__init__(seed=seed, **kwargs)
         self.rate = _check_number(rate, "rate", low=0.0, high=1.0)
@@ -219,9 +229,66 @@ class GaussianDropout(_NoiseLayer):
         if not training or not 0.0 < self.rate < 1.0:
             return inputs
         inputs = self._as_float(inputs)
-        stddev = math.sqrt(self.rate / (1.0 - self.rate))
+        rate = hyperparameter(self, "rate")
+        stddev = jnp.sqrt(rate / (1.0 - rate))
         noise = 1.0 + stddev * jax.random.normal(self._key(), inputs.shape, inputs.dtype)
         return inputs * noise
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "rate": self.rate}
+
+
+class SpatialDropout1D(Dropout):
+    """Drops whole feature channels (the same ones at every timestep) while training.
+
+    Neighbouring timesteps are strongly correlated, so dropping single values regularizes little;
+    this drops entire channels instead (Tompson et al., 2015). The identity at inference.
+
+    Args:
+        rate: the fraction of channels to drop, in `[0, 1]`.
+        seed: an optional integer seed. Default None.
+
+    Input shape: `(batch, steps, channels)`. Output shape: same as input.
+    """
+
+    _rank = 3
+
+    def __init__(self, rate: float, seed: int | None = None, **kwargs: Any):
+        kwargs.pop("noise_shape", None)
+        super().__init__(rate, seed=seed, **kwargs)
+
+    def _mask_shape(self, shape: tuple[int, ...]) -> tuple[int, ...]:
+        if len(shape) != self._rank:
+            raise ValueError(
+                f"{type(self).__name__} layer '{self.name}' expects inputs of rank {self._rank}. "
+                f"Received: inputs with shape {shape}"
+            )
+        return (shape[0],) + (1,) * (self._rank - 2) + (shape[-1],)
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        config.pop("noise_shape")
+        return config
+
+
+class SpatialDropout2D(SpatialDropout1D):
+    """Drops whole feature maps (channels of every pixel) while training; the identity at inference.
+
+    Args:
+        rate: the fraction of channels to drop, in `[0, 1]`.
+        data_format: `"channels_last"` or None. Default None.
+        seed: an optional integer seed. Default None.
+
+    Input shape: `(batch, rows, cols, channels)`. Output shape: same as input.
+    """
+
+    _rank = 4
+
+    def __init__(self, rate: float, data_format: str | None = None, seed: int | None = None, **kwargs: Any):
+        if data_format not in (None, "channels_last"):
+            raise ValueError(f"data_format must be 'channels_last' or None. Received: data_format={data_format!r}")
+        super().__init__(rate, seed=seed, **kwargs)
+        self.data_format = "channels_last"
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "data_format": self.data_format}

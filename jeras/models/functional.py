@@ -63,6 +63,10 @@ class Functional(Model):
         if isinstance(inputs, (list, tuple)) and len(inputs) == 1:
             inputs = inputs[0]
         self._input_struct = inputs
+        if isinstance(outputs, (list, tuple)) and len(outputs) == 1:
+            # As tf.keras 2 and Keras 3: `outputs=[out]` makes a single-output model whose
+            # predictions are one array, not a list of one (a saved and reloaded model agrees).
+            outputs = outputs[0]
         self._output_struct = list(outputs) if isinstance(outputs, tuple) else outputs
         self._input_tensors = _symbolic_leaves(inputs)
         self._output_tensors = _symbolic_leaves(self._output_struct)

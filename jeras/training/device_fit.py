@@ -39,19 +39,32 @@ class WholeFitPlan(NamedTuple):
 
 
 class WholeFitResult(NamedTuple):
+    """What the program returns: the final state (after the rules' `train_end`, such as
+    EarlyStopping restoring the best weights), the state before those rules (from which more
+    epochs continue exactly), the control, the rules' states, and the history buffer."""
+
     state: TrainState
     control: FitControl
     rule_states: list
     epochs_run: jax.Array
     history: jax.Array
+    running_state: TrainState
 
 
-def train_epoch(fns: StepFunctions, state: TrainState, data: Batch, order_key, *, plan: WholeFitPlan, halt: bool):
-    """One epoch's training steps (full batches, then the partial one). Returns (state, halted_at)."""
+def train_epoch(
+    fns: StepFunctions, state: TrainState, data: Batch, order_key, *, plan: WholeFitPlan, halt: bool, rows=None
+):
+    """One epoch's training steps (full batches, then the partial one). Returns (state, halted_at).
+
+    With `rows`, the epoch trains on those rows of `data` only (a cross-validation fold of a
+    vectorized search): the batches are exactly those a fit on `data[rows]` would draw.
+    """
     blocks, tail_rows = epoch_order(
         order_key, n=plan.n, batch_size=plan.batch_size, shuffle=plan.shuffle, rows=plan.full
     )
     blocks = blocks[: plan.full]  # steps_per_epoch may ask for fewer batches than the data hold
+    if rows is not None:
+        blocks, tail_rows = rows[blocks], rows[tail_rows]
     halted_at = jnp.full((), -1, jnp.int32)
     if plan.full:
         state, halted_at, _ = fns.train_steps(state, data, blocks, n_valid=plan.full, collect=False, halt=halt)
@@ -76,17 +89,24 @@ def whole_fit(
     learning_rate: jax.Array,
     rule_params: list,
     rule_states: list,
+    rows: jax.Array | None = None,
+    active: jax.Array | None = None,
     *,
     plan: WholeFitPlan,
 ) -> WholeFitResult:
-    """Runs epochs `start_epoch..end_epoch` (fewer when a rule stops training) on the device."""
+    """Runs epochs `start_epoch..end_epoch` (fewer when a rule stops training) on the device.
+
+    `rows` (optional) restricts training to those rows of `data`; `plan.n` is then their number.
+    `active` (optional, a bool scalar) False trains nothing: a vectorized search keeps the
+    members it eliminated in the batch this way, so the survivors' program stays the same.
+    """
     fns._count_trace("whole_fit")
     objectives = fns.objectives
     halt = any(rule[4] for rule in plan.rules)
     names = list(plan.log_names) + [name for rule in plan.rules for name in rule[3]]
     history = jnp.full((plan.history_rows, len(names)), jnp.nan, jnp.float32)
     control = FitControl(
-        stop=jnp.zeros((), bool),
+        stop=jnp.zeros((), bool) if active is None else ~jnp.asarray(active, bool),
         learning_rate=jnp.asarray(learning_rate, jnp.float32),
         trainable=state.trainable,
         non_trainable=state.non_trainable,
@@ -100,7 +120,7 @@ def whole_fit(
         if plan.set_learning_rate:
             opt_state = fns.optimizer.with_learning_rate(opt_state, control.learning_rate)
         state = state._replace(metrics=objectives.init_state(), rng=step_key, opt_state=opt_state)
-        state, halted_at = train_epoch(fns, state, data, order_key, plan=plan, halt=halt)
+        state, halted_at = train_epoch(fns, state, data, order_key, plan=plan, halt=halt, rows=rows)
         values = list(objectives.results(state.metrics))
         if val_data is not None:
             evaluated = fns.evaluate_steps(
@@ -128,12 +148,13 @@ def whole_fit(
 
     carry = (state, control, list(rule_states), jnp.asarray(start_epoch, jnp.int32), history)
     state, control, rule_states, epoch, history = jax.lax.while_loop(keep_going, epoch_body, carry)
+    running_state = state
     control = control._replace(trainable=state.trainable, non_trainable=state.non_trainable)
     for (static, _, train_end, _, _), params, rule_state in zip(plan.rules, rule_params, rule_states):
         if train_end is not None:
             control = train_end(static, params, rule_state, control)
     state = state._replace(trainable=list(control.trainable), non_trainable=list(control.non_trainable))
-    return WholeFitResult(state, control, rule_states, epoch - start_epoch, history)
+    return WholeFitResult(state, control, rule_states, epoch - start_epoch, history, running_state)
 
 
 def history_rows(epochs: int) -> int:

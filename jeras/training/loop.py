@@ -51,6 +51,7 @@ class FitArguments:
     validation_steps: int | None
     validation_batch_size: int
     validation_freq: int
+    validation_batch_size_given: bool = False
 
 
 @dataclass
@@ -60,6 +61,27 @@ class EvalData:
     prepared: Prepared
     batch_size: int
     steps: int
+
+
+# Rows per validation step when the caller did not set validation_batch_size (see below).
+VALIDATION_ROWS = 1024
+
+
+def validation_batches(val: Prepared, args: FitArguments, *, wants_test_batches: bool) -> EvalData:
+    """How the validation data of a fit are batched.
+
+    Validation metrics are sums over samples, so bigger batches give the same values (up to
+    float rounding) in far fewer steps: unless the caller set `validation_batch_size` or
+    `validation_steps`, or a callback watches test batches, a validation step takes up to
+    `VALIDATION_ROWS` rows (tf.keras takes the training batch size; only the step count differs).
+    """
+    size = args.validation_batch_size
+    if not (args.validation_batch_size_given or args.validation_steps is not None or wants_test_batches):
+        size = max(size, min(VALIDATION_ROWS, val.n))
+    steps = math.ceil(val.n / size)
+    if args.validation_steps is not None:
+        steps = min(steps, args.validation_steps)
+    return EvalData(val, size, steps)
 
 
 @jax.jit
@@ -203,11 +225,7 @@ class Trainer:
         model.fit_run = run
         model.stop_training = False
         data = device_batch(train)
-        val_data = (
-            EvalData(val, args.validation_batch_size, math.ceil(val.n / args.validation_batch_size)) if val else None
-        )
-        if val_data is not None and args.validation_steps is not None:
-            val_data.steps = min(val_data.steps, args.validation_steps)
+        val_data = validation_batches(val, args, wants_test_batches=cbs.wants_batches("test")) if val else None
         compile_before = compile_totals()
         eager = jax.disable_jit() if model.run_eagerly else contextlib.nullcontext()
         self._state = state
@@ -257,6 +275,7 @@ class Trainer:
             ),
             validation_batch_size=_check_batch_size(validation_batch_size, default=batch_size),
             validation_freq=data_mod.check_positive_int(validation_freq, argument="validation_freq"),
+            validation_batch_size_given=validation_batch_size is not None,
         )
 
     def _fit_data(self, x, y, sample_weight, class_weight, validation_split, validation_data):
