@@ -56,13 +56,15 @@ def test_help_of_every_command(command, capsys):
     assert f"usage: jeras {command[0]}" in capsys.readouterr().out
 
 
-def test_run_all_writes_a_run_folder_per_workflow_and_skips_search(run_all):
+def test_run_all_writes_a_run_folder_per_workflow_search_included(run_all):
     proc, out = run_all
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "Traceback" not in proc.stderr
-    assert "search: skipped" in proc.stderr and "jeras.tuning" in proc.stderr
+    assert "search: done" in proc.stderr
     folders = _folders(out)
-    assert set(folders) == set(FIGURES)
+    assert set(folders) == set(FIGURES) | {"search"}
+    search = folders.pop("search")
+    assert {"report.html", "metrics.json", "model.keras"} <= {p.name for p in search.iterdir()}
     for name, folder in folders.items():
         files = {p.name for p in folder.iterdir()}
         assert RUN_FILES | FIGURES[name] <= files, (name, files)
@@ -130,7 +132,6 @@ def test_run_one_workflow_on_the_data_folder(tmp_path, capsys):
         (["run", "regression", "--epochs", "-3"], 2, "Received: epochs=-3"),
         (["run", "regression", "--max-rows", "zero"], 2, "Received: max_rows=zero"),
         (["run", "regression", "--seed", "-1"], 2, "Received: seed=-1"),
-        (["run", "search"], 1, "search workflow is not available yet.*jeras.tuning"),
         (["report", "/nonexistent/run"], 1, "not a jeras run folder.*metrics.json"),
     ],
 )

@@ -14,15 +14,11 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 
 from jeras import backend
 from jeras.backend.hyperparameters import HyperparameterScope
 from jeras.backend.variables import StatelessScope
 from jeras.training.structure import hyperparameter_slots
-
-SMALL_MODEL_PARAMS = 20_000
-SMALL_MODEL_UNROLL = 4
 
 
 class TrainState(NamedTuple):
@@ -120,10 +116,6 @@ class StepFunctions:
         self.hyper_slots = hyperparameter_slots(model, optimizer)
         self.input_dtypes = [dtype or backend.floatx() for _, dtype in model._input_specs()]
         self.trace_counts: dict[str, int] = {}
-        # A small model's step is so short that the loop's own cost per iteration shows:
-        # unrolling the training scan a few times removes most of it, for little compile time.
-        size = sum(int(np.prod(v.shape)) for v in self.trainable_vars)
-        self.unroll = SMALL_MODEL_UNROLL if size <= SMALL_MODEL_PARAMS else 1
 
     def _count_trace(self, name: str) -> None:
         self.trace_counts[name] = self.trace_counts.get(name, 0) + 1
@@ -212,9 +204,7 @@ class StepFunctions:
             return (new_state, position + 1, halted_at), logs
 
         start = (state, jnp.zeros((), jnp.int32), jnp.full((), -1, jnp.int32))
-        (state, _, halted_at), logs = jax.lax.scan(
-            body, start, blocks, unroll=min(self.unroll, max(blocks.shape[0], 1))
-        )
+        (state, _, halted_at), logs = jax.lax.scan(body, start, blocks)
         return state, halted_at, logs
 
     def train_chunk(
