@@ -428,11 +428,15 @@ class Trainer:
         state = self._state._replace(metrics=objectives.init_state())
         cbs.on_epoch_begin(epoch)
         state = state._replace(opt_state=model.optimizer.with_current_hyperparams(state.opt_state))
-        order_key, step_key = programs.epoch_keys_program(backend.key_from_seed(run.seed), epoch)
-        self._state = state._replace(rng=_advance_key(step_key, first) if first else step_key)
-        blocks, tail_rows = programs.epoch_order_program(
-            order_key, n=plan.n, batch_size=plan.batch_size, shuffle=args.shuffle, rows=max(first + n_chunks * k, full)
+        step_key, blocks, tail_rows = programs.epoch_plan_program(
+            backend.key_from_seed(run.seed),
+            epoch,
+            n=plan.n,
+            batch_size=plan.batch_size,
+            shuffle=args.shuffle,
+            rows=max(first + n_chunks * k, full),
         )
+        self._state = state._replace(rng=_advance_key(step_key, first) if first else step_key)
         logs: dict[str, float] = {}
         halted = False
         for c in range(n_chunks):
@@ -456,7 +460,7 @@ class Trainer:
             if model.stop_training or halted:
                 break
         if plan.tail and first <= full and not (model.stop_training or halted):
-            self._state, last = engine.train_rows(self._state, data, tail_rows[: plan.tail])
+            self._state, last = engine.train_rows(self._state, data, tail_rows)  # exactly plan.tail rows
             logs = objectives.named(jax.device_get(last))
             self.sync()
             cbs.replay_batches("train", full, [logs] if plan.collect else None, full, logs)

@@ -27,9 +27,16 @@ _cache: OrderedDict[tuple, Engine] = OrderedDict()
 _lock = threading.Lock()
 _compiler = ThreadPoolExecutor(max_workers=1, thread_name_prefix=BACKGROUND_THREAD_PREFIX)
 
+
 # Not model-specific: shared by every engine.
-epoch_keys_program = jax.jit(epoch_keys)
-epoch_order_program = jax.jit(epoch_order, static_argnames=("n", "batch_size", "shuffle", "rows"))
+def _epoch_plan(base_key, epoch, *, n: int, batch_size: int, shuffle, rows: int):
+    """An epoch's first step key and its batches (one program: one dispatch per epoch)."""
+    order_key, step_key = epoch_keys(base_key, epoch)
+    blocks, tail_rows = epoch_order(order_key, n=n, batch_size=batch_size, shuffle=shuffle, rows=rows)
+    return step_key, blocks, tail_rows
+
+
+epoch_plan_program = jax.jit(_epoch_plan, static_argnames=("n", "batch_size", "shuffle", "rows"))
 
 
 def donation() -> tuple[int, ...]:
