@@ -176,6 +176,9 @@ def main() -> None:
     parser.add_argument("--jobs", nargs="*", default=["sklearn", "tuning", "lr30"])
     parser.add_argument("--keras-fits", type=int, default=3)
     parser.add_argument("--keras-repeats", type=int, default=1, help="Keras 3 runs of each job (they are slow)")
+    parser.add_argument(
+        "--out", type=pathlib.Path, default=HERE / "search_figures.json", help="where the raw figures go"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -208,7 +211,7 @@ def main() -> None:
                 }
                 print(f"  {extra}")
         print(flush=True)
-    (HERE / "search_figures.json").write_text(json.dumps(raw, indent=2))
+    args.out.write_text(json.dumps(raw, indent=2))
 
 
 if __name__ == "__main__":

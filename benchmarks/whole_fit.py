@@ -227,6 +227,9 @@ def main() -> None:
     parser.add_argument(
         "--jobs", nargs="*", default=["new_model", "repeated_fit", "second_model", "call_cost", "memory", "cache"]
     )
+    parser.add_argument(
+        "--out", type=pathlib.Path, default=HERE / "whole_fit_figures.json", help="where the raw figures go"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -283,8 +286,7 @@ def main() -> None:
                     per_theirs = [t / e for t, e in zip(theirs["fits"], theirs["epochs"])]
                     print(f"- per epoch run: jeras / Keras 3: {_ratio(per_ours, per_theirs)}")
         print(flush=True)
-    out = HERE / "whole_fit_figures.json"
-    out.write_text(json.dumps(raw, indent=2))
+    args.out.write_text(json.dumps(raw, indent=2))
 
 
 if __name__ == "__main__":

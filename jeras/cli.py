@@ -2,7 +2,8 @@
 
     jeras run WORKFLOW [--data-dir D] [--epochs N] [--out DIR] [--seed S] [--max-rows N] [--download]
     jeras info
-    jeras bench [--jobs JOB ...] [--epochs-mlp N] [--epochs-housing N] [--epochs-deep N] [--out DIR]
+    jeras bench [--suites SUITE ...] [--repeats N] [--jobs JOB ...] [--epochs-mlp N] [--epochs-housing N]
+                [--epochs-deep N] [--out DIR]
     jeras report RUN_DIR
 
 Mistakes (an unknown workflow, a data folder without the data, an unwritable output folder, a bad
@@ -22,8 +23,19 @@ from collections.abc import Sequence
 from rich.console import Console
 from rich.table import Table
 
-BENCH_SCRIPT = pathlib.Path(__file__).resolve().parents[1] / "benchmarks" / "run.py"
+BENCH_DIR = pathlib.Path(__file__).resolve().parents[1] / "benchmarks"
 BENCH_JOBS = ("mlp", "housing", "bn_deep", "wide_deep")
+# suite -> (script in benchmarks/, what it measures); `jeras bench` runs them in this order.
+BENCH_SUITES = {
+    "epochs": ("run.py", "seconds per epoch of the tutorial models against every peer"),
+    "whole-fit": (
+        "whole_fit.py",
+        "a new model's 100-epoch fit, repeated fit(epochs=1), fixed call cost, memory, cache",
+    ),
+    "search": ("search.py", "the tutorial's hyperparameter search through scikit-learn and jeras.tuning"),
+    "sequences": ("sequences.py", "LSTM, GRU and a text model against Keras 3"),
+    "convnet": ("convnet.py", "the Fashion-MNIST convnet and a ResNet-style block stack on CIFAR shapes"),
+}
 
 
 class _Failure(Exception):
@@ -103,11 +115,19 @@ def build_parser() -> argparse.ArgumentParser:
     bench = commands.add_parser(
         "bench",
         help="run the benchmarks against the peer engines and write their table",
-        description="Runs benchmarks/run.py of the source checkout (jeras against a JAX scan loop, Keras 3 and, "
-        "when installed, PyTorch and tf.keras), prints the tables and writes them to --out as benchmarks.md and "
-        "benchmarks.json.",
+        description="Runs the benchmark suites of the source checkout's benchmarks/ folder (jeras against a JAX "
+        "scan loop, Keras 3 and, when installed, PyTorch and tf.keras), prints their tables and writes them to --out "
+        "as benchmarks-<time>.md, with each suite's raw figures as benchmarks-<time>-<suite>.json. Suites: "
+        + "; ".join(f"{name}: {what}" for name, (_, what) in BENCH_SUITES.items())
+        + ".",
     )
-    bench.add_argument("--jobs", nargs="+", choices=BENCH_JOBS, default=None, help="jobs to run (default: all)")
+    bench.add_argument(
+        "--suites", nargs="+", choices=list(BENCH_SUITES), default=None, help="suites to run (default: all)"
+    )
+    bench.add_argument(
+        "--repeats", type=_counted("repeats", minimum=1), default=None, help="runs per figure (whole-fit, search)"
+    )
+    bench.add_argument("--jobs", nargs="+", choices=BENCH_JOBS, default=None, help="epochs suite: jobs to run")
     bench.add_argument("--epochs-mlp", type=_counted("epochs_mlp", minimum=1), default=None)
     bench.add_argument("--epochs-housing", type=_counted("epochs_housing", minimum=1), default=None)
     bench.add_argument("--epochs-deep", type=_counted("epochs_deep", minimum=1), default=None)
@@ -276,10 +296,14 @@ def _info(args: argparse.Namespace) -> int:
 
 
 def _bench(args: argparse.Namespace) -> int:
-    if not BENCH_SCRIPT.is_file():
+    suites = args.suites or list(BENCH_SUITES)
+    missing = [
+        BENCH_DIR / BENCH_SUITES[name][0] for name in suites if not (BENCH_DIR / BENCH_SUITES[name][0]).is_file()
+    ]
+    if missing:
         raise _Failure(
-            f"jeras bench runs benchmarks/run.py of a source checkout of jeras, and there is none beside this "
-            f"installation (looked for {BENCH_SCRIPT}). Clone the repository and install it with `pip install -e .`."
+            f"jeras bench runs the scripts in benchmarks/ of a source checkout of jeras, and there is none beside "
+            f"this installation (looked for {missing[0]}). Clone the repository and install it with `pip install -e .`."
         )
     from jeras.workflows import WorkflowError, check_output_folder
 
@@ -288,30 +312,48 @@ def _bench(args: argparse.Namespace) -> int:
     except WorkflowError as err:
         raise _Failure(str(err)) from None
     stamp = datetime.datetime.now().strftime("%Y%m%d-%H%M%S")
-    json_path, table_path = out / f"benchmarks-{stamp}.json", out / f"benchmarks-{stamp}.md"
-    command = [sys.executable, str(BENCH_SCRIPT), "--out", str(json_path), *_bench_args(args)]
-    print("Running:", " ".join(command), flush=True)
-    lines = []
-    with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
-        for line in process.stdout or ():
-            print(line, end="", flush=True)
-            lines.append(line)
-    if process.returncode != 0:
-        raise _Failure(f"the benchmarks stopped with exit status {process.returncode}; see the output above")
-    header = f"# jeras benchmarks, {stamp}\n\nReproduce with: `{' '.join(['jeras bench', *_bench_args(args)])}`\n\n"
-    table_path.write_text(header + "".join(lines), encoding="utf-8")
-    print(f"Tables written to {table_path}, figures to {json_path}")
+    table_path = out / f"benchmarks-{stamp}.md"
+    sections = []
+    for name in suites:
+        json_path = out / f"benchmarks-{stamp}-{name}.json"
+        command = [sys.executable, str(BENCH_DIR / BENCH_SUITES[name][0]), "--out", str(json_path)]
+        command += _bench_args(args, name)
+        print(f"Running the {name} suite:", " ".join(command), flush=True)
+        lines = []
+        with subprocess.Popen(command, stdout=subprocess.PIPE, text=True) as process:
+            for line in process.stdout or ():
+                print(line, end="", flush=True)
+                lines.append(line)
+        if process.returncode != 0:
+            raise _Failure(f"the {name} suite stopped with exit status {process.returncode}; see the output above")
+        sections.append(f"# {name}: {BENCH_SUITES[name][1]}\n\n" + "".join(lines))
+    reproduce = " ".join(["jeras bench", *_bench_words(args)])
+    header = f"# jeras benchmarks, {stamp}\n\nReproduce with: `{reproduce}`\n\n"
+    table_path.write_text(header + "\n".join(sections), encoding="utf-8")
+    print(f"Tables written to {table_path}, raw figures to {out / f'benchmarks-{stamp}-*.json'}")
     return 0
 
 
-def _bench_args(args: argparse.Namespace) -> list[str]:
+def _bench_args(args: argparse.Namespace, suite: str) -> list[str]:
+    """The options of `jeras bench` that the suite's script takes, in its own spelling."""
     words = []
-    if args.jobs:
-        words += ["--jobs", *args.jobs]
-    for option in ("epochs_mlp", "epochs_housing", "epochs_deep"):
-        if getattr(args, option) is not None:
-            words += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
+    if suite == "epochs":
+        if args.jobs:
+            words += ["--jobs", *args.jobs]
+        for option in ("epochs_mlp", "epochs_housing", "epochs_deep"):
+            if getattr(args, option) is not None:
+                words += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
+    elif suite in ("whole-fit", "search", "convnet") and args.repeats is not None:
+        words += ["--repeats", str(args.repeats)]
     return words
+
+
+def _bench_words(args: argparse.Namespace) -> list[str]:
+    """The `jeras bench` command line that reproduces this run."""
+    words = ["--suites", *args.suites] if args.suites else []
+    if args.repeats is not None:
+        words += ["--repeats", str(args.repeats)]
+    return words + _bench_args(args, "epochs")
 
 
 def _report(args: argparse.Namespace) -> int:

@@ -176,22 +176,36 @@ def test_info_lists_versions_devices_and_data_sets(tmp_path, capsys):
 
 
 def test_bench_runs_the_benchmark_script_and_writes_its_table(tmp_path, monkeypatch, capsys):
-    fake = tmp_path / "run.py"
-    fake.write_text(
-        "import pathlib, sys\n"
-        "args = sys.argv[1:]\n"
-        "print('## MLP (batch 32)')\nprint('| engine | s/epoch |')\nprint('| jeras | 0.5 |')\n"
-        "pathlib.Path(args[args.index('--out') + 1]).write_text('{}')\n"
-        "print('args', ' '.join(args))\n"
-    )
-    monkeypatch.setattr(cli, "BENCH_SCRIPT", fake)
-    assert cli.main(["bench", "--jobs", "mlp", "--epochs-mlp", "2", "--out", str(tmp_path / "bench")]) == 0
+    bench = tmp_path / "benchmarks"
+    bench.mkdir()
+    for name, (script, _) in cli.BENCH_SUITES.items():
+        (bench / script).write_text(
+            "import pathlib, sys\n"
+            "args = sys.argv[1:]\n"
+            f"print('## {name} table')\nprint('| engine | s |')\nprint('| jeras | 0.5 |')\n"
+            "pathlib.Path(args[args.index('--out') + 1]).write_text('{}')\n"
+            "print('args', ' '.join(args))\n"
+        )
+    monkeypatch.setattr(cli, "BENCH_DIR", bench)
+    argv = ["bench", "--suites", "epochs", "search", "--repeats", "2", "--jobs", "mlp", "--epochs-mlp", "2"]
+    assert cli.main([*argv, "--out", str(tmp_path / "out")]) == 0
     out = capsys.readouterr().out
-    assert "| jeras | 0.5 |" in out and "--jobs mlp" in out and "--epochs-mlp 2" in out
-    (table,) = (tmp_path / "bench").glob("benchmarks-*.md")
-    assert "| jeras | 0.5 |" in table.read_text() and "jeras bench --jobs mlp --epochs-mlp 2" in table.read_text()
-    assert list((tmp_path / "bench").glob("benchmarks-*.json"))
-    monkeypatch.setattr(cli, "BENCH_SCRIPT", tmp_path / "missing.py")
+    # Each suite gets only its own options: the epochs suite the jobs and epochs, search the repeats.
+    assert "## epochs table" in out and "## search table" in out and "## whole-fit table" not in out
+    epochs_args, search_args = [line for line in out.splitlines() if line.startswith("args ")]
+    assert "--jobs mlp" in epochs_args and "--epochs-mlp 2" in epochs_args and "--repeats" not in epochs_args
+    assert "--repeats 2" in search_args and "--jobs" not in search_args
+    (table,) = (tmp_path / "out").glob("benchmarks-*.md")
+    text = table.read_text()
+    assert text.count("| jeras | 0.5 |") == 2 and "# search:" in text
+    assert "jeras bench --suites epochs search --repeats 2 --jobs mlp --epochs-mlp 2" in text
+    assert len(list((tmp_path / "out").glob("benchmarks-*-*.json"))) == 2
+    # Every suite by default.
+    assert cli.main(["bench", "--out", str(tmp_path / "all")]) == 0
+    out = capsys.readouterr().out
+    assert all(f"## {name} table" in out for name in cli.BENCH_SUITES)
+    assert len(list((tmp_path / "all").glob("benchmarks-*-*.json"))) == len(cli.BENCH_SUITES)
+    (bench / "search.py").unlink()
     assert cli.main(["bench"]) == 1
     assert "source checkout" in capsys.readouterr().err
 

@@ -345,3 +345,66 @@ def test_max_pooling_gradient_by_hand():
     x = jnp.asarray(np.array([1.0, 3.0, 2.0, 0.0], np.float32).reshape(1, 2, 2, 1))
     grad = jax.jit(jax.grad(lambda v: jnp.sum(layers.MaxPooling2D()(v))))(x)
     np.testing.assert_array_equal(np.asarray(grad).ravel(), [0.0, 1.0, 0.0, 0.0])
+
+
+# ------------------------------------------------------------- the ops' own gradients (convolution_ops)
+_SPEC = {1: "W", 2: "HW", 3: "DHW"}
+
+
+@pytest.mark.parametrize(
+    "shape, window, strides, dilation, padding, groups",
+    [
+        ((3, 9, 8, 4), (3, 3), (1, 1), (1, 1), "VALID", 1),
+        ((3, 9, 8, 4), (3, 2), (2, 1), (1, 1), "SAME", 1),
+        ((2, 10, 11, 6), (3, 3), (2, 2), (1, 1), "SAME", 2),
+        ((2, 10, 11, 6), (3, 3), (1, 1), (2, 2), "VALID", 3),
+        ((2, 7, 7, 4), (3, 3), (1, 1), (1, 1), "SAME", 4),
+        ((2, 12, 4), (5,), (2,), (1,), "SAME", 1),
+        ((2, 6, 5, 7, 2), (2, 3, 2), (1, 2, 1), (1, 1, 2), "SAME", 1),
+    ],
+)
+def test_convolve_gradients_equal_jax_own(shape, window, strides, dilation, padding, groups, rng):
+    """The kernel gradient as per-offset matrix products equals the one JAX derives from conv_general_dilated."""
+    from jeras.layers.convolution_ops import convolve
+
+    rank = len(window)
+    x = jnp.asarray(rng.normal(size=shape), jnp.float32)
+    kernel = jnp.asarray(rng.normal(size=(*window, shape[-1] // groups, 2 * groups)), jnp.float32)
+    spec = (f"N{_SPEC[rank]}C", f"{_SPEC[rank]}IO", f"N{_SPEC[rank]}C")
+
+    def reference(v, k):
+        return jax.lax.conv_general_dilated(
+            v, k, strides, padding, rhs_dilation=dilation, dimension_numbers=spec, feature_group_count=groups
+        )
+
+    ours = jax.grad(lambda v, k: jnp.sum(convolve(v, k, strides, padding, dilation, groups) ** 2), (0, 1))(x, kernel)
+    theirs = jax.grad(lambda v, k: jnp.sum(reference(v, k) ** 2), (0, 1))(x, kernel)
+    np.testing.assert_allclose(convolve(x, kernel, strides, padding, dilation, groups), reference(x, kernel), atol=1e-5)
+    for a, b in zip(ours, theirs):
+        np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-4 * float(jnp.abs(b).max()))
+
+
+@pytest.mark.parametrize("kind", ["max", "average"])
+@pytest.mark.parametrize(
+    "shape, window, padding",
+    [
+        ((2, 9, 8, 3), (2, 2), "VALID"),
+        ((2, 9, 8, 3), (2, 2), "SAME"),
+        ((2, 11, 3), (3,), "SAME"),
+        ((1, 5, 6, 7, 2), (2, 2, 3), "VALID"),
+        ((1, 5, 6, 7, 2), (2, 2, 3), "SAME"),
+    ],
+)
+def test_tiled_pooling_equals_reduce_window_with_ties(shape, window, padding, kind, rng):
+    """Non-overlapping windows are reshaped, not windowed; values and gradients (ties: the first maximum) agree."""
+    from jeras.layers.convolution_ops import _reduce_window, pool
+
+    x = jnp.asarray(rng.normal(size=shape), jnp.float32).at[0, 0].set(1.0).at[0, 1].set(1.0)
+    ours, theirs = pool(x, window, window, padding, kind), _reduce_window(x, window, window, padding, kind)
+    np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+    weights = jnp.arange(ours.size, dtype=jnp.float32).reshape(ours.shape)
+    grad = [
+        jax.grad(lambda v, f=f: jnp.sum(f(v, window, window, padding, kind) * weights))(x)
+        for f in (pool, _reduce_window)
+    ]
+    np.testing.assert_allclose(grad[0], grad[1], rtol=1e-6)

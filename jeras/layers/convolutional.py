@@ -1,4 +1,4 @@
-"""Convolution layers: `Conv1D`, `Conv2D`, `Conv3D` (channels-last), on `jax.lax.conv_general_dilated`.
+"""Convolution layers: `Conv1D`, `Conv2D`, `Conv3D` (channels-last), on `convolution_ops.convolve`.
 
 Also the argument checks the pooling layers share: `normalize_tuple`, `normalize_padding`,
 `normalize_data_format`.
@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 import numpy as np
 
 from jeras import activations, constraints, initializers, regularizers
 from jeras.backend import image_data_format
+from jeras.layers.convolution_ops import convolve
 from jeras.layers.layer import Layer
 
 _SPATIAL = {1: "W", 2: "HW", 3: "DHW"}
@@ -177,16 +177,8 @@ class _Conv(Layer):
             left = (self.kernel_size[0] - 1) * self.dilation_rate[0]
             inputs = jnp.pad(inputs, ((0, 0), (left, 0), (0, 0)))
             padding = "VALID"
-        spatial = _SPATIAL[self._rank]
-        outputs = jax.lax.conv_general_dilated(
-            inputs,
-            kernel,
-            window_strides=self.strides,
-            padding=padding,
-            rhs_dilation=self.dilation_rate,
-            dimension_numbers=(f"N{spatial}C", f"{spatial}IO", f"N{spatial}C"),
-            feature_group_count=self.groups,
-        )
+        # jeras' own VJP: XLA:CPU runs JAX's kernel gradient slowly inside the training loop (see convolution_ops).
+        outputs = convolve(inputs, kernel, self.strides, padding, self.dilation_rate, self.groups)
         if self.bias is not None:
             outputs = outputs + self.bias.value
         return self.activation(outputs)

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-import jax
 import jax.numpy as jnp
 
 from jeras import activations, constraints, initializers, regularizers
+from jeras.layers.convolution_ops import convolve
 from jeras.layers.convolutional import (
     _SPATIAL,
     normalize_data_format,
@@ -114,16 +114,8 @@ class _DepthwiseBase(Layer):
         if self.padding == "causal":
             inputs = jnp.pad(inputs, ((0, 0), ((self.kernel_size[0] - 1) * self.dilation_rate[0], 0), (0, 0)))
             padding = "VALID"
-        spatial = _SPATIAL[self._rank]
-        return jax.lax.conv_general_dilated(
-            inputs,
-            kernel.reshape(self.kernel_size + (1, channels * self.depth_multiplier)),
-            window_strides=self.strides,
-            padding=padding,
-            rhs_dilation=self.dilation_rate,
-            dimension_numbers=(f"N{spatial}C", f"{spatial}IO", f"N{spatial}C"),
-            feature_group_count=channels,
-        )
+        kernel = kernel.reshape(self.kernel_size + (1, channels * self.depth_multiplier))
+        return convolve(inputs, kernel, self.strides, padding, self.dilation_rate, groups=channels)
 
     def _add_bias(self, outputs):
         return self.activation(outputs + self.bias.value if self.bias is not None else outputs)

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
-import jax
 import jax.numpy as jnp
-import numpy as np
 
+from jeras.layers.convolution_ops import pool
 from jeras.layers.convolutional import (
     _SPATIAL,
     normalize_data_format,
@@ -54,17 +52,6 @@ class _Pooling(Layer):
                 f"Received: inputs with shape {tuple(inputs.shape)}"
             )
 
-    def _reduce(self, x, init, op):
-        # A concrete (NumPy) initial value lets JAX recognize max/add windows and differentiate them.
-        return jax.lax.reduce_window(
-            x,
-            np.asarray(init, x.dtype),
-            op,
-            (1,) + self.pool_size + (1,),
-            (1,) + self.strides + (1,),
-            self.padding.upper(),
-        )
-
     def get_config(self) -> dict[str, Any]:
         return {
             **super().get_config(),
@@ -80,7 +67,7 @@ class _MaxPooling(_Pooling):
         self._check_rank(inputs)
         if not jnp.issubdtype(inputs.dtype, jnp.floating):
             inputs = inputs.astype(self.dtype)
-        return self._reduce(inputs, -jnp.inf, jax.lax.max)
+        return pool(inputs, self.pool_size, self.strides, self.padding.upper(), "max")
 
 
 class _AveragePooling(_Pooling):
@@ -88,12 +75,8 @@ class _AveragePooling(_Pooling):
         self._check_rank(inputs)
         if not jnp.issubdtype(inputs.dtype, jnp.floating):
             inputs = inputs.astype(self.dtype)
-        sums = self._reduce(inputs, 0.0, jax.lax.add)
-        if self.padding == "valid":
-            return sums / math.prod(self.pool_size)
         # With "same" padding, windows at the border average over the real cells only, as in tf.keras.
-        ones = jnp.ones((1,) + inputs.shape[1:-1] + (1,), inputs.dtype)
-        return sums / self._reduce(ones, 0.0, jax.lax.add)
+        return pool(inputs, self.pool_size, self.strides, self.padding.upper(), "average")
 
 
 class MaxPooling1D(_MaxPooling):

@@ -18,6 +18,7 @@ import jax.numpy as jnp
 from jeras import backend
 from jeras.backend.hyperparameters import HyperparameterScope
 from jeras.backend.variables import StatelessScope
+from jeras.training.shuffle import shuffled_range
 from jeras.training.structure import hyperparameter_slots
 
 
@@ -57,12 +58,12 @@ def epoch_order(order_key: jax.Array, *, n: int, batch_size: int, shuffle: bool 
     `rows` exceeds their number) and the rows of the last, partial batch."""
     full = n // batch_size
     if shuffle == "batch":
-        order = jax.random.permutation(order_key, full)
+        order = shuffled_range(order_key, full)
         perm = jnp.concatenate(
             [(order[:, None] * batch_size + jnp.arange(batch_size)).reshape(-1), jnp.arange(full * batch_size, n)]
         )
     elif shuffle:
-        perm = jax.random.permutation(order_key, n)
+        perm = shuffled_range(order_key, n)
     else:
         perm = jnp.arange(n)
     perm = perm.astype(jnp.int32)

@@ -146,7 +146,7 @@ class VectorizedGroup:
         self.data = device_batch(data_all)
         self.val = device_batch(val, self.plan.val_steps * self.plan.val_batch_size, with_mask=True) if val else None
         self.state = _stack(states)
-        self.keys = jnp.stack([backend.key_from_seed(m.run_seed) for m in members])
+        self.keys = _stack([backend.key_from_seed(m.run_seed) for m in members])
         self.rates = jnp.asarray([np.float32(m.model.optimizer.learning_rate) for m in members])
         self.start_rates = np.asarray(self.rates)
         self.params = _stack([[rule.params for rule in r] for r in rules])
@@ -214,8 +214,19 @@ class VectorizedGroup:
         self.stopped = np.asarray(stopped, bool)
         names = list(self.plan.log_names) + [name for key in self.plan.rules for name in key[3]]
         out = []
+        # One transfer of the stacked weights, then host slicing: indexing device arrays member by
+        # member would compile a slicing program per weight shape.
+        trainable, non_trainable, opt_state = jax.device_get(
+            (result.state.trainable, result.state.non_trainable, result.state.opt_state)
+        )
         for i, member in enumerate(members):
-            Trainer(member.model).sync(jax.tree_util.tree_map(lambda a, i=i: a[i], result.state))
+            take = lambda a, i=i: jnp.asarray(a[i])  # noqa: E731
+            own = result.state._replace(
+                trainable=[take(a) for a in trainable],
+                non_trainable=[take(a) for a in non_trainable],
+                opt_state=jax.tree_util.tree_map(take, opt_state),
+            )
+            Trainer(member.model).sync(own)
             for row in range(int(epochs_run[i])):
                 logs = {name: float(v) for name, v in zip(names, history[i][row])}
                 self.histories[i].on_epoch_end(self.epoch + row, logs)
@@ -246,7 +257,17 @@ def _vectorized_program(engine, plan: WholeFitPlan):
 
 
 def _stack(trees: list):
-    return jax.tree_util.tree_map(lambda *leaves: jnp.stack([jnp.asarray(leaf) for leaf in leaves]), *trees)
+    """The trees' leaves stacked on a new leading axis, on the host (stacking on the device would
+    compile a program per leaf shape), then moved to the device at once."""
+
+    def stack(*leaves):
+        first = leaves[0]
+        if isinstance(first, jax.Array) and jnp.issubdtype(first.dtype, jax.dtypes.prng_key):
+            data = np.stack([np.asarray(jax.random.key_data(leaf)) for leaf in leaves])
+            return jax.random.wrap_key_data(data, impl=jax.random.key_impl(first))
+        return jnp.asarray(np.stack([np.asarray(leaf) for leaf in leaves]))
+
+    return jax.tree_util.tree_map(stack, *trees)
 
 
 def _rows(data, count: int):

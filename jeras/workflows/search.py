@@ -79,6 +79,23 @@ def _json_ready(value: Any) -> Any:
     return value if isinstance(value, int | float | str | bool | type(None)) else repr(value)
 
 
+def _write_tensorboard(context: RunContext, model, history: dict) -> None:
+    """Writes the refit's epochs into `logs/` as the TensorBoard callback does during a fit.
+
+    The search itself runs without it (a TensorBoard callback would take every candidate off the
+    vectorized path, docs/architecture.md "Vectorized search"), so its epochs are replayed here.
+    """
+    from jeras import keras
+
+    board = keras.callbacks.TensorBoard(log_dir=str(context.path("logs")))
+    board.set_model(model)
+    board.on_train_begin()
+    epochs = len(next(iter(history.values()), []))
+    for epoch in range(epochs):
+        board.on_epoch_end(epoch, {name: float(values[epoch]) for name, values in history.items()})
+    board.on_train_end()
+
+
 def search(context: RunContext) -> None:
     """Searches 10 random configurations with 3-fold cross-validation, then evaluates the best on the test split."""
     from scipy.stats import loguniform
@@ -129,6 +146,7 @@ def search(context: RunContext) -> None:
         from jeras.plotting import plot_learning_curves
 
         context.record_history(history.history)
+        _write_tensorboard(context, model, history.history)
         context.figure(
             "learning_curves.png",
             plot_learning_curves(history, title="Best configuration: learning curves"),
