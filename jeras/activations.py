@@ -14,13 +14,90 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 
+from jeras.backend.array_table import ArrayTable
 from jeras.serialization import custom_object_scope, registry_of, resolve
 from jeras.serialization import serialize as _serialize
+
+
+class Logits(NamedTuple):
+    """What `softmax` or `sigmoid` filed beside its output: the inputs it was applied to."""
+
+    values: jax.Array
+    activation: str
+    axis: int | tuple[int, ...] | None
+
+
+# tf.keras 2.x hung the inputs of `softmax` and `sigmoid` on their outputs (`_keras_logits`),
+# and its crossentropy losses computed from those logits instead of from clipped probabilities
+# (Keras 3 dropped this). jeras files them beside the output (docs/architecture.md,
+# "Crossentropy from the logits of a softmax or sigmoid output").
+_logits = ArrayTable()
+
+
+def logits_of(probabilities, activation: str, axis: int | None = None) -> jax.Array | None:
+    """The logits `probabilities` were computed from by `softmax` (over `axis`) or `sigmoid`, or None.
+
+    Only the very array that the activation returned has them: an array derived from it (a
+    cast, a reshape, a slice) does not.
+
+    Args:
+        probabilities: an array returned by an activation.
+        activation: `"softmax"` or `"sigmoid"`.
+        axis: for `"softmax"`, the class axis the caller normalizes over. Default None (any).
+
+    Returns:
+        The logits, or None.
+    """
+    entry = _logits.get(probabilities)
+    if entry is None or entry.activation != activation:
+        return None
+    if axis is not None and activation == "softmax":
+        ndim = probabilities.ndim
+        if not isinstance(entry.axis, int) or entry.axis % ndim != axis % ndim:
+            return None
+    return entry.values
+
+
+def carry_logits(source, target) -> None:
+    """Files the logits of `source` (if any) beside `target`, an array of the same values (a cast)."""
+    if target is not source:
+        entry = _logits.get(source)
+        if entry is not None:
+            _logits.attach(target, entry)
+
+
+def cast_keeping_logits(x, dtype):
+    """`x` cast to `dtype`, with its logits (if any) cast too and filed beside the new array."""
+    if x.dtype == jnp.dtype(dtype):
+        return x
+    out = x.astype(dtype)
+    entry = _logits.get(x)
+    if entry is not None:
+        _logits.attach(out, entry._replace(values=entry.values.astype(dtype)))
+    return out
+
+
+def logits_across(arrays: list) -> tuple[list, Callable[[list, list], None]]:
+    """The logits filed beside each array (None where there are none), and a function
+    `restore(new_arrays, new_logits)` that files them beside other arrays of the same values.
+
+    A transformation such as `jax.value_and_grad` returns new objects for the arrays its
+    function returned; returning the logits too and restoring them keeps them beside the
+    predictions (the metrics of a training step then see them, as the loss did).
+    """
+    entries = [_logits.get(x) for x in arrays]
+
+    def restore(new_arrays: list, new_logits: list) -> None:
+        for array, entry, values in zip(new_arrays, entries, new_logits):
+            if entry is not None:
+                _logits.attach(array, entry._replace(values=values))
+
+    return [None if e is None else e.values for e in entries], restore
 
 
 def relu(
@@ -78,8 +155,13 @@ def relu6(x: jax.Array) -> jax.Array:
 
 
 def sigmoid(x: jax.Array) -> jax.Array:
-    """Logistic sigmoid `1 / (1 + exp(-x))`."""
-    return jax.nn.sigmoid(x)
+    """Logistic sigmoid `1 / (1 + exp(-x))`.
+
+    The output carries its logits for the crossentropy losses, as in tf.keras 2.x (see `logits_of`).
+    """
+    output = jax.nn.sigmoid(x)
+    _logits.attach(output, Logits(x, "sigmoid", None))
+    return output
 
 
 def hard_sigmoid(x: jax.Array) -> jax.Array:
@@ -98,13 +180,16 @@ def tanh(x: jax.Array) -> jax.Array:
 def softmax(x: jax.Array, axis: int | tuple[int, ...] = -1) -> jax.Array:
     """Normalized exponentials along `axis`, summing to one.
 
-    tf.keras 2 refused rank-1 inputs; like Keras 3 this accepts them.
+    tf.keras 2 refused rank-1 inputs; like Keras 3 this accepts them. The output carries its
+    logits for the crossentropy losses, as in tf.keras 2.x (see `logits_of`).
 
     Args:
         x: input array.
         axis: the axis (or axes) to normalize over. Default -1.
     """
-    return jax.nn.softmax(x, axis=axis)
+    output = jax.nn.softmax(x, axis=axis)
+    _logits.attach(output, Logits(x, "softmax", axis))
+    return output
 
 
 def log_softmax(x: jax.Array, axis: int | tuple[int, ...] = -1) -> jax.Array:

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -23,7 +24,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from jeras import backend, serialization
+from jeras import activations, backend, serialization
 
 _REDUCTIONS = ("auto", "none", "sum", "sum_over_batch_size")
 
@@ -79,6 +80,29 @@ def _divide_no_nan(numerator: jax.Array, denominator: jax.Array) -> jax.Array:
 def _check_reduction(reduction: str) -> None:
     if reduction not in _REDUCTIONS:
         raise ValueError(f"Invalid reduction: expected one of {_REDUCTIONS}. Received: reduction={reduction!r}")
+
+
+def _activation_logits(y_pred, from_logits: bool, activation: str, axis: int | None, fn_name: str):
+    """`(logits, True)` when `y_pred` came straight from `activation` (its logits are filed beside
+    it), else `(y_pred, from_logits)`.
+
+    tf.keras 2.x computes the crossentropy of a softmax or sigmoid output from the activation's
+    inputs, so a confidently wrong prediction still gets a gradient; Keras 3 computes it from
+    probabilities clipped to `[epsilon, 1 - epsilon]`, whose gradient vanishes there. jeras
+    follows tf.keras 2.x (docs/architecture.md).
+    """
+    logits = activations.logits_of(y_pred, activation, axis)
+    if logits is None:
+        return y_pred, from_logits
+    if from_logits:
+        # tf.keras 2.x warns the same way, then uses the logits all the same.
+        warnings.warn(
+            f"`{fn_name}` received `from_logits=True`, but the predictions come from a {activation} activation "
+            "and are probabilities, not logits. Its inputs (the logits) are used instead.",
+            UserWarning,
+            stacklevel=3,
+        )
+    return logits, True
 
 
 def compute_weighted_loss(
@@ -225,6 +249,74 @@ def hinge(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
     return jnp.mean(jnp.maximum(1.0 - y_true * y_pred, 0.0), axis=-1)
 
 
+def squared_hinge(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
+    """Squared hinge loss `mean(max(1 - y_true * y_pred, 0) ** 2, axis=-1)`.
+
+    Labels are expected in {-1, 1}; when every label is 0 or 1 they are mapped to {-1, 1}.
+
+    Args:
+        y_true: labels.
+        y_pred: predicted scores.
+
+    Returns:
+        Per-sample losses.
+    """
+    y_true, y_pred = _prepare(y_true, y_pred)
+    is_binary = jnp.all((y_true == 0) | (y_true == 1))
+    y_true = jnp.where(is_binary, 2.0 * y_true - 1.0, y_true)
+    return jnp.mean(jnp.square(jnp.maximum(1.0 - y_true * y_pred, 0.0)), axis=-1)
+
+
+def categorical_hinge(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
+    """Categorical hinge loss `max(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`.
+
+    Args:
+        y_true: one-hot targets.
+        y_pred: class scores.
+
+    Returns:
+        Per-sample losses.
+    """
+    y_true, y_pred = _prepare(y_true, y_pred)
+    positive = jnp.sum(y_true * y_pred, axis=-1)
+    negative = jnp.max((1.0 - y_true) * y_pred, axis=-1)
+    return jnp.maximum(negative - positive + 1.0, 0.0)
+
+
+def log_cosh(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
+    """Mean over the last axis of `log(cosh(y_pred - y_true))`, computed without overflow.
+
+    Args:
+        y_true: targets.
+        y_pred: predictions.
+
+    Returns:
+        Per-sample losses.
+    """
+    y_true, y_pred = _prepare(y_true, y_pred)
+    error = y_pred - y_true
+    return jnp.mean(error + jax.nn.softplus(-2.0 * error) - jnp.log(2.0).astype(error.dtype), axis=-1)
+
+
+def _l2_normalize(x: jax.Array, axis: int) -> jax.Array:
+    return x * jax.lax.rsqrt(jnp.maximum(jnp.sum(jnp.square(x), axis=axis, keepdims=True), 1e-12))
+
+
+def cosine_similarity(y_true: ArrayLike, y_pred: ArrayLike, axis: int = -1) -> jax.Array:
+    """The negative cosine similarity of targets and predictions along `axis` (-1 is best, as a loss).
+
+    Args:
+        y_true: targets.
+        y_pred: predictions.
+        axis: the axis along which the similarity is computed. Defaults to -1.
+
+    Returns:
+        Per-sample losses in [-1, 1].
+    """
+    y_true, y_pred = _prepare(y_true, y_pred)
+    return -jnp.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), axis=axis)
+
+
 def poisson(y_true: ArrayLike, y_pred: ArrayLike) -> jax.Array:
     """Poisson loss `mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)`.
 
@@ -254,18 +346,43 @@ def binary_crossentropy(
     Returns:
         Per-sample losses.
     """
+    y_pred, from_logits = _activation_logits(y_pred, from_logits, "sigmoid", None, "binary_crossentropy")
     y_true, y_pred = _prepare(y_true, y_pred)
     _check_same_shape("binary_crossentropy", y_true, y_pred)
     if label_smoothing:
         y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    return jnp.mean(_binary_crossentropy_elements(y_true, y_pred, from_logits), axis=axis)
+
+
+def _binary_crossentropy_elements(y_true: jax.Array, y_pred: jax.Array, from_logits: bool) -> jax.Array:
+    """The crossentropy of each element (tf.keras 2.x's `keras.backend.binary_crossentropy`)."""
     if from_logits:
-        per_element = jnp.maximum(y_pred, 0.0) - y_pred * y_true + jnp.log1p(jnp.exp(-jnp.abs(y_pred)))
-    else:
-        # tf.keras 2.x adds epsilon inside both logarithms after clipping; Keras 3 does not.
-        eps = backend.epsilon()
-        p = jnp.clip(y_pred, eps, 1.0 - eps)
-        per_element = -(y_true * jnp.log(p + eps) + (1.0 - y_true) * jnp.log(1.0 - p + eps))
-    return jnp.mean(per_element, axis=axis)
+        # softplus(z) - z*y: stable, and its gradient is sigmoid(z) - y everywhere (the form with
+        # max(z, 0) and |z| gets a wrong gradient at z == 0, where JAX's d|z|/dz is 1).
+        return jax.nn.softplus(y_pred) - y_pred * y_true
+    # tf.keras 2.x adds epsilon inside both logarithms after clipping; Keras 3 does not.
+    eps = backend.epsilon()
+    p = jnp.clip(y_pred, eps, 1.0 - eps)
+    return -(y_true * jnp.log(p + eps) + (1.0 - y_true) * jnp.log(1.0 - p + eps))
+
+
+def elementwise_binary_crossentropy(target: ArrayLike, output: ArrayLike, from_logits: bool = False) -> jax.Array:
+    """Binary crossentropy of each element, not averaged (tf.keras 2.x's `keras.backend.binary_crossentropy`).
+
+    Computed from the logits of a sigmoid output, as `binary_crossentropy` is (docs/architecture.md).
+
+    Args:
+        target: targets in [0, 1], the shape of `output`.
+        output: probabilities, or logits when `from_logits`.
+        from_logits: whether `output` holds logits. Defaults to False.
+
+    Returns:
+        An array of the shape of `output`.
+    """
+    output, from_logits = _activation_logits(output, from_logits, "sigmoid", None, "binary_crossentropy")
+    target, output = _prepare(target, output)
+    _check_same_shape("binary_crossentropy", target, output)
+    return _binary_crossentropy_elements(target, output, from_logits)
 
 
 def categorical_crossentropy(
@@ -287,6 +404,7 @@ def categorical_crossentropy(
     Returns:
         Per-sample losses (the class axis removed).
     """
+    y_pred, from_logits = _activation_logits(y_pred, from_logits, "softmax", axis, "categorical_crossentropy")
     y_pred = _as_float(y_pred)
     y_true = jnp.asarray(y_true).astype(y_pred.dtype)
     _check_same_shape(
@@ -326,6 +444,7 @@ def sparse_categorical_crossentropy(
     Returns:
         Per-sample losses of shape `(batch, ...)`.
     """
+    y_pred, from_logits = _activation_logits(y_pred, from_logits, "softmax", axis, "sparse_categorical_crossentropy")
     y_pred = _as_float(y_pred)
     y_true = jnp.asarray(y_true)
     axis = axis % y_pred.ndim
@@ -353,6 +472,104 @@ def sparse_categorical_crossentropy(
     return jnp.where(valid, -picked, jnp.nan)
 
 
+def binary_focal_crossentropy(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    apply_class_balancing: bool = False,
+    alpha: float = 0.25,
+    gamma: float = 2.0,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int | tuple[int, ...] = -1,
+) -> jax.Array:
+    """Binary crossentropy scaled down on well-classified entries (Lin et al., 2017), averaged over `axis`.
+
+    Each entry's `binary_crossentropy` is multiplied by `(1 - p_t) ** gamma`, where `p_t` is the
+    predicted probability of the true class; with `apply_class_balancing` also by `alpha` for
+    positives and `1 - alpha` for negatives. The crossentropy part is computed from the logits of
+    a sigmoid output, as `binary_crossentropy` does (docs/architecture.md).
+
+    Args:
+        y_true: targets in [0, 1].
+        y_pred: probabilities, or logits when `from_logits`.
+        apply_class_balancing: whether to weight positives by `alpha`. Defaults to False.
+        alpha: the weight of the positive class when balancing. Defaults to 0.25.
+        gamma: the focusing exponent; 0 gives the plain crossentropy. Defaults to 2.0.
+        from_logits: whether `y_pred` holds logits. Defaults to False.
+        label_smoothing: moves targets towards 0.5: `y * (1 - s) + 0.5 * s`. Defaults to 0.0.
+        axis: the axis to average over (`()`: none, one value per element). Defaults to -1.
+
+    Returns:
+        Per-sample losses.
+    """
+    _check_focal("binary_focal_crossentropy", alpha, gamma)
+    y_pred, from_logits = _activation_logits(y_pred, from_logits, "sigmoid", None, "binary_focal_crossentropy")
+    y_true, y_pred = _prepare(y_true, y_pred)
+    _check_same_shape("binary_focal_crossentropy", y_true, y_pred)
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + 0.5 * label_smoothing
+    probabilities = jax.nn.sigmoid(y_pred) if from_logits else y_pred
+    p_t = y_true * probabilities + (1.0 - y_true) * (1.0 - probabilities)
+    focal = jnp.power(1.0 - p_t, gamma) * _binary_crossentropy_elements(y_true, y_pred, from_logits)
+    if apply_class_balancing:
+        focal = (y_true * alpha + (1.0 - y_true) * (1.0 - alpha)) * focal
+    return jnp.mean(focal, axis=axis)
+
+
+def categorical_focal_crossentropy(
+    y_true: ArrayLike,
+    y_pred: ArrayLike,
+    alpha: float = 0.25,
+    gamma: float = 2.0,
+    from_logits: bool = False,
+    label_smoothing: float = 0.0,
+    axis: int = -1,
+) -> jax.Array:
+    """Categorical crossentropy with each class term scaled by `alpha * (1 - p) ** gamma` (Lin et al., 2017).
+
+    Probabilities (the softmax of logits when `from_logits`) are renormalized and clipped to
+    `[epsilon, 1 - epsilon]`, as tf.keras 2.x does even for logits.
+
+    Args:
+        y_true: one-hot (or soft) targets, same shape as `y_pred`.
+        y_pred: probabilities, or logits when `from_logits`.
+        alpha: the weight of every class term. Defaults to 0.25.
+        gamma: the focusing exponent. Defaults to 2.0.
+        from_logits: whether `y_pred` holds logits. Defaults to False.
+        label_smoothing: mixes targets with the uniform distribution:
+            `y * (1 - s) + s / num_classes`. Defaults to 0.0.
+        axis: the class axis. Defaults to -1.
+
+    Returns:
+        Per-sample losses (the class axis removed).
+    """
+    _check_focal("categorical_focal_crossentropy", alpha, gamma)
+    y_pred, from_logits = _activation_logits(y_pred, from_logits, "softmax", axis, "categorical_focal_crossentropy")
+    y_pred = _as_float(y_pred)
+    y_true = jnp.asarray(y_true).astype(y_pred.dtype)
+    _check_same_shape(
+        "categorical_focal_crossentropy",
+        y_true,
+        y_pred,
+        " For integer class labels one-hot encode them first (keras.utils.to_categorical).",
+    )
+    if label_smoothing:
+        y_true = y_true * (1.0 - label_smoothing) + label_smoothing / y_true.shape[-1]
+    if from_logits:
+        y_pred = jax.nn.softmax(y_pred, axis=axis)
+    eps = backend.epsilon()
+    p = jnp.clip(y_pred / jnp.sum(y_pred, axis=axis, keepdims=True), eps, 1.0 - eps)
+    return jnp.sum(alpha * jnp.power(1.0 - p, gamma) * -y_true * jnp.log(p), axis=axis)
+
+
+def _check_focal(fn_name: str, alpha, gamma) -> None:
+    # Checked only for Python numbers: traced hyperparameters cannot be inspected.
+    if isinstance(gamma, (int, float)) and gamma < 0:
+        raise ValueError(f"{fn_name} needs gamma >= 0. Received: gamma={gamma}")
+    if isinstance(alpha, (int, float)) and not 0.0 <= alpha <= 1.0:
+        raise ValueError(f"{fn_name} needs alpha in [0, 1]. Received: alpha={alpha}")
+
+
 # tf.keras 2.x aliases.
 mse = MSE = mean_squared_error
 mae = MAE = mean_absolute_error
@@ -361,6 +578,20 @@ msle = MSLE = mean_squared_logarithmic_error
 kld = KLD = kullback_leibler_divergence = kl_divergence
 bce = BCE = binary_crossentropy
 huber_loss = huber
+logcosh = log_cosh
+
+
+class Reduction:
+    """The names of the loss reductions, as tf.keras 2.x's `keras.losses.Reduction` lists them."""
+
+    AUTO = "auto"
+    NONE = "none"
+    SUM = "sum"
+    SUM_OVER_BATCH_SIZE = "sum_over_batch_size"
+
+    @classmethod
+    def all(cls) -> tuple[str, ...]:
+        return (cls.AUTO, cls.NONE, cls.SUM, cls.SUM_OVER_BATCH_SIZE)
 
 
 # ---------------------------------------------------------------------------- classes
@@ -404,7 +635,9 @@ class Loss:
         Returns:
             A scalar, or the weighted per-sample losses when `reduction="none"`.
         """
-        losses = self.call(jnp.asarray(y_true), _as_float(y_pred))
+        predictions = _as_float(y_pred)
+        activations.carry_logits(y_pred, predictions)
+        losses = self.call(jnp.asarray(y_true), predictions)
         return compute_weighted_loss(losses, sample_weight, self.reduction)
 
     def get_config(self) -> dict[str, Any]:
@@ -537,6 +770,55 @@ class Hinge(LossFunctionWrapper):
         super().__init__(hinge, reduction=reduction, name=name)
 
 
+class SquaredHinge(LossFunctionWrapper):
+    """Squared hinge loss; see `squared_hinge`.
+
+    Args:
+        reduction: see `Loss`. Defaults to `"sum_over_batch_size"`.
+        name: defaults to `"squared_hinge"`.
+    """
+
+    def __init__(self, reduction: str = "sum_over_batch_size", name: str = "squared_hinge"):
+        super().__init__(squared_hinge, reduction=reduction, name=name)
+
+
+class CategoricalHinge(LossFunctionWrapper):
+    """Categorical hinge loss; see `categorical_hinge`.
+
+    Args:
+        reduction: see `Loss`. Defaults to `"sum_over_batch_size"`.
+        name: defaults to `"categorical_hinge"`.
+    """
+
+    def __init__(self, reduction: str = "sum_over_batch_size", name: str = "categorical_hinge"):
+        super().__init__(categorical_hinge, reduction=reduction, name=name)
+
+
+class LogCosh(LossFunctionWrapper):
+    """Logarithm of the hyperbolic cosine of the error; see `log_cosh`.
+
+    Args:
+        reduction: see `Loss`. Defaults to `"sum_over_batch_size"`.
+        name: defaults to `"log_cosh"`.
+    """
+
+    def __init__(self, reduction: str = "sum_over_batch_size", name: str = "log_cosh"):
+        super().__init__(log_cosh, reduction=reduction, name=name)
+
+
+class CosineSimilarity(LossFunctionWrapper):
+    """Negative cosine similarity; see `cosine_similarity`.
+
+    Args:
+        axis: the axis along which the similarity is computed. Defaults to -1.
+        reduction: see `Loss`. Defaults to `"sum_over_batch_size"`.
+        name: defaults to `"cosine_similarity"`.
+    """
+
+    def __init__(self, axis: int = -1, reduction: str = "sum_over_batch_size", name: str = "cosine_similarity"):
+        super().__init__(cosine_similarity, reduction=reduction, name=name, axis=axis)
+
+
 class Poisson(LossFunctionWrapper):
     """Poisson loss; see `poisson`.
 
@@ -627,6 +909,81 @@ class SparseCategoricalCrossentropy(LossFunctionWrapper):
         super().__init__(sparse_categorical_crossentropy, reduction=reduction, name=name, from_logits=from_logits)
 
 
+class BinaryFocalCrossentropy(LossFunctionWrapper):
+    """Binary focal crossentropy; see `binary_focal_crossentropy`.
+
+    Args:
+        apply_class_balancing: whether to weight positives by `alpha`. Defaults to False.
+        alpha: the weight of the positive class when balancing. Defaults to 0.25.
+        gamma: the focusing exponent. Defaults to 2.0.
+        from_logits: whether predictions are logits. Defaults to False.
+        label_smoothing: see `binary_focal_crossentropy`. Defaults to 0.0.
+        axis: the axis to average over. Defaults to -1.
+        reduction: see `Loss`. Defaults to `"sum_over_batch_size"`.
+        name: defaults to `"binary_focal_crossentropy"`.
+    """
+
+    def __init__(
+        self,
+        apply_class_balancing: bool = False,
+        alpha: float = 0.25,
+        gamma: float = 2.0,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str = "sum_over_batch_size",
+        name: str = "binary_focal_crossentropy",
+    ):
+        _check_focal(type(self).__name__, alpha, gamma)
+        super().__init__(
+            binary_focal_crossentropy,
+            reduction=reduction,
+            name=name,
+            apply_class_balancing=apply_class_balancing,
+            alpha=alpha,
+            gamma=gamma,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
+
+
+class CategoricalFocalCrossentropy(LossFunctionWrapper):
+    """Categorical focal crossentropy for one-hot targets; see `categorical_focal_crossentropy`.
+
+    Args:
+        alpha: the weight of every class term. Defaults to 0.25.
+        gamma: the focusing exponent. Defaults to 2.0.
+        from_logits: whether predictions are logits. Defaults to False.
+        label_smoothing: see `categorical_focal_crossentropy`. Defaults to 0.0.
+        axis: the class axis. Defaults to -1.
+        reduction: see `Loss`. Defaults to `"sum_over_batch_size"`.
+        name: defaults to `"categorical_focal_crossentropy"`.
+    """
+
+    def __init__(
+        self,
+        alpha: float = 0.25,
+        gamma: float = 2.0,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+        reduction: str = "sum_over_batch_size",
+        name: str = "categorical_focal_crossentropy",
+    ):
+        _check_focal(type(self).__name__, alpha, gamma)
+        super().__init__(
+            categorical_focal_crossentropy,
+            reduction=reduction,
+            name=name,
+            alpha=alpha,
+            gamma=gamma,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
+
+
 # ---------------------------------------------------------------------------- lookup
 _REGISTRY = serialization.registry_of(
     mean_squared_error,
@@ -636,10 +993,16 @@ _REGISTRY = serialization.registry_of(
     huber,
     kl_divergence,
     hinge,
+    squared_hinge,
+    categorical_hinge,
+    log_cosh,
+    cosine_similarity,
     poisson,
     binary_crossentropy,
     categorical_crossentropy,
     sparse_categorical_crossentropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
     LossFunctionWrapper,
     MeanSquaredError,
     MeanAbsoluteError,
@@ -648,10 +1011,16 @@ _REGISTRY = serialization.registry_of(
     Huber,
     KLDivergence,
     Hinge,
+    SquaredHinge,
+    CategoricalHinge,
+    LogCosh,
+    CosineSimilarity,
     Poisson,
     BinaryCrossentropy,
     CategoricalCrossentropy,
     SparseCategoricalCrossentropy,
+    BinaryFocalCrossentropy,
+    CategoricalFocalCrossentropy,
     aliases={
         "mse": mean_squared_error,
         "MSE": mean_squared_error,
@@ -667,6 +1036,7 @@ _REGISTRY = serialization.registry_of(
         "bce": binary_crossentropy,
         "BCE": binary_crossentropy,
         "huber_loss": huber,
+        "logcosh": log_cosh,
     },
 )
 

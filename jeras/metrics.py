@@ -28,7 +28,7 @@ import jax.numpy as jnp
 import numpy as np
 from jax.typing import ArrayLike
 
-from jeras import backend, losses, serialization
+from jeras import activations, backend, losses, serialization
 from jeras.losses import _align_ranks, _align_weights, _as_float, _divide_no_nan
 
 State = dict[str, jax.Array]
@@ -234,8 +234,9 @@ class MeanMetricWrapper(Mean):
         self, state: State, y_true: ArrayLike, y_pred: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> State:
         y_true = jnp.asarray(y_true).astype(self.dtype)
-        y_pred = jnp.asarray(y_pred).astype(self.dtype)
-        y_true, y_pred = _align_ranks(y_true, y_pred)
+        predictions = jnp.asarray(y_pred).astype(self.dtype)
+        activations.carry_logits(y_pred, predictions)  # crossentropy metrics use them, as the losses do
+        y_true, y_pred = _align_ranks(y_true, predictions)
         return super().update(state, self.fn(y_true, y_pred, **self.fn_kwargs), sample_weight)
 
     def get_config(self) -> dict[str, Any]:
@@ -384,10 +385,29 @@ mean_squared_logarithmic_error = msle = MSLE = losses.mean_squared_logarithmic_e
 binary_crossentropy = bce = BCE = losses.binary_crossentropy
 categorical_crossentropy = losses.categorical_crossentropy
 sparse_categorical_crossentropy = losses.sparse_categorical_crossentropy
-kl_divergence = kullback_leibler_divergence = losses.kl_divergence
+binary_focal_crossentropy = losses.binary_focal_crossentropy
+categorical_focal_crossentropy = losses.categorical_focal_crossentropy
+kl_divergence = kullback_leibler_divergence = kld = KLD = losses.kl_divergence
 hinge = losses.hinge
+squared_hinge = losses.squared_hinge
+categorical_hinge = losses.categorical_hinge
+log_cosh = logcosh = losses.log_cosh
 poisson = losses.poisson
 acc = ACC = accuracy
+
+
+def cosine_similarity(y_true: ArrayLike, y_pred: ArrayLike, axis: int = -1) -> jax.Array:
+    """Cosine similarity of targets and predictions along `axis` (1 is best; the loss is its negative).
+
+    Args:
+        y_true: targets.
+        y_pred: predictions.
+        axis: the axis along which the similarity is computed. Defaults to -1.
+
+    Returns:
+        Per-sample similarities in [-1, 1].
+    """
+    return -losses.cosine_similarity(y_true, y_pred, axis=axis)
 
 
 # ---------------------------------------------------------------------------- wrapper classes
@@ -488,6 +508,193 @@ class MeanAbsoluteError(MeanMetricWrapper):
 
     def __init__(self, name: str = "mean_absolute_error", dtype: Any = None):
         super().__init__(mean_absolute_error, name=name, dtype=dtype)
+
+
+class MeanAbsolutePercentageError(MeanMetricWrapper):
+    """Mean over samples of `mean_absolute_percentage_error`.
+
+    Args:
+        name: defaults to `"mean_absolute_percentage_error"`.
+        dtype: the state dtype. Defaults to `floatx()`.
+    """
+
+    def __init__(self, name: str = "mean_absolute_percentage_error", dtype: Any = None):
+        super().__init__(mean_absolute_percentage_error, name=name, dtype=dtype)
+
+
+class MeanSquaredLogarithmicError(MeanMetricWrapper):
+    """Mean over samples of `mean_squared_logarithmic_error`.
+
+    Args:
+        name: defaults to `"mean_squared_logarithmic_error"`.
+        dtype: the state dtype. Defaults to `floatx()`.
+    """
+
+    def __init__(self, name: str = "mean_squared_logarithmic_error", dtype: Any = None):
+        super().__init__(mean_squared_logarithmic_error, name=name, dtype=dtype)
+
+
+class BinaryCrossentropy(MeanMetricWrapper):
+    """Mean over samples of `binary_crossentropy` (computed from the logits of a sigmoid output, as the loss).
+
+    Args:
+        name: defaults to `"binary_crossentropy"`.
+        dtype: the state dtype. Defaults to `floatx()`.
+        from_logits: whether predictions are logits. Defaults to False.
+        label_smoothing: see `keras.losses.binary_crossentropy`. Defaults to 0.
+    """
+
+    def __init__(
+        self,
+        name: str = "binary_crossentropy",
+        dtype: Any = None,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+    ):
+        super().__init__(
+            binary_crossentropy, name=name, dtype=dtype, from_logits=from_logits, label_smoothing=label_smoothing
+        )
+
+
+class CategoricalCrossentropy(MeanMetricWrapper):
+    """Mean over samples of `categorical_crossentropy` for one-hot targets.
+
+    Args:
+        name: defaults to `"categorical_crossentropy"`.
+        dtype: the state dtype. Defaults to `floatx()`.
+        from_logits: whether predictions are logits. Defaults to False.
+        label_smoothing: see `keras.losses.categorical_crossentropy`. Defaults to 0.
+        axis: the class axis. Defaults to -1.
+    """
+
+    def __init__(
+        self,
+        name: str = "categorical_crossentropy",
+        dtype: Any = None,
+        from_logits: bool = False,
+        label_smoothing: float = 0.0,
+        axis: int = -1,
+    ):
+        super().__init__(
+            categorical_crossentropy,
+            name=name,
+            dtype=dtype,
+            from_logits=from_logits,
+            label_smoothing=label_smoothing,
+            axis=axis,
+        )
+
+
+class SparseCategoricalCrossentropy(MeanMetricWrapper):
+    """Mean over samples of `sparse_categorical_crossentropy` for integer labels.
+
+    Args:
+        name: defaults to `"sparse_categorical_crossentropy"`.
+        dtype: the state dtype. Defaults to `floatx()`.
+        from_logits: whether predictions are logits. Defaults to False.
+        axis: the class axis. Defaults to -1.
+    """
+
+    def __init__(
+        self,
+        name: str = "sparse_categorical_crossentropy",
+        dtype: Any = None,
+        from_logits: bool = False,
+        axis: int = -1,
+    ):
+        super().__init__(sparse_categorical_crossentropy, name=name, dtype=dtype, from_logits=from_logits, axis=axis)
+
+    def update(self, state, y_true, y_pred, sample_weight=None):
+        # Labels stay integers: the wrapper's cast to the state dtype is for the predictions only.
+        predictions = jnp.asarray(y_pred).astype(self.dtype)
+        activations.carry_logits(y_pred, predictions)
+        values = self.fn(jnp.asarray(y_true), predictions, **self.fn_kwargs)
+        return Mean.update(self, state, values, sample_weight)
+
+
+class KLDivergence(MeanMetricWrapper):
+    """Mean over samples of `kl_divergence`.
+
+    Args:
+        name: defaults to `"kullback_leibler_divergence"` (tf.keras 2.x's name).
+        dtype: the state dtype. Defaults to `floatx()`.
+    """
+
+    def __init__(self, name: str = "kullback_leibler_divergence", dtype: Any = None):
+        super().__init__(kl_divergence, name=name, dtype=dtype)
+
+
+class Hinge(MeanMetricWrapper):
+    """Mean over samples of `hinge`.
+
+    Args:
+        name: defaults to `"hinge"`.
+        dtype: the state dtype. Defaults to `floatx()`.
+    """
+
+    def __init__(self, name: str = "hinge", dtype: Any = None):
+        super().__init__(hinge, name=name, dtype=dtype)
+
+
+class SquaredHinge(MeanMetricWrapper):
+    """Mean over samples of `squared_hinge`.
+
+    Args:
+        name: defaults to `"squared_hinge"`.
+        dtype: the state dtype. Defaults to `floatx()`.
+    """
+
+    def __init__(self, name: str = "squared_hinge", dtype: Any = None):
+        super().__init__(squared_hinge, name=name, dtype=dtype)
+
+
+class CategoricalHinge(MeanMetricWrapper):
+    """Mean over samples of `categorical_hinge`.
+
+    Args:
+        name: defaults to `"categorical_hinge"`.
+        dtype: the state dtype. Defaults to `floatx()`.
+    """
+
+    def __init__(self, name: str = "categorical_hinge", dtype: Any = None):
+        super().__init__(categorical_hinge, name=name, dtype=dtype)
+
+
+class Poisson(MeanMetricWrapper):
+    """Mean over samples of `poisson`.
+
+    Args:
+        name: defaults to `"poisson"`.
+        dtype: the state dtype. Defaults to `floatx()`.
+    """
+
+    def __init__(self, name: str = "poisson", dtype: Any = None):
+        super().__init__(poisson, name=name, dtype=dtype)
+
+
+class LogCoshError(MeanMetricWrapper):
+    """Mean over samples of `log_cosh`.
+
+    Args:
+        name: defaults to `"logcosh"` (tf.keras 2.x's name).
+        dtype: the state dtype. Defaults to `floatx()`.
+    """
+
+    def __init__(self, name: str = "logcosh", dtype: Any = None):
+        super().__init__(log_cosh, name=name, dtype=dtype)
+
+
+class CosineSimilarity(MeanMetricWrapper):
+    """Mean over samples of `cosine_similarity` (positive: 1 when predictions point like targets).
+
+    Args:
+        name: defaults to `"cosine_similarity"`.
+        dtype: the state dtype. Defaults to `floatx()`.
+        axis: the axis along which the similarity is computed. Defaults to -1.
+    """
+
+    def __init__(self, name: str = "cosine_similarity", dtype: Any = None, axis: int = -1):
+        super().__init__(cosine_similarity, name=name, dtype=dtype, axis=axis)
 
 
 class RootMeanSquaredError(Mean):
@@ -877,6 +1084,18 @@ _REGISTRY = serialization.registry_of(
     SparseTopKCategoricalAccuracy,
     MeanSquaredError,
     MeanAbsoluteError,
+    MeanAbsolutePercentageError,
+    MeanSquaredLogarithmicError,
+    BinaryCrossentropy,
+    CategoricalCrossentropy,
+    SparseCategoricalCrossentropy,
+    KLDivergence,
+    Hinge,
+    SquaredHinge,
+    CategoricalHinge,
+    Poisson,
+    LogCoshError,
+    CosineSimilarity,
     RootMeanSquaredError,
     Precision,
     Recall,
@@ -894,8 +1113,14 @@ _REGISTRY = serialization.registry_of(
     binary_crossentropy,
     categorical_crossentropy,
     sparse_categorical_crossentropy,
+    binary_focal_crossentropy,
+    categorical_focal_crossentropy,
     kl_divergence,
     hinge,
+    squared_hinge,
+    categorical_hinge,
+    log_cosh,
+    cosine_similarity,
     poisson,
     aliases={
         "acc": accuracy,
@@ -911,6 +1136,7 @@ _REGISTRY = serialization.registry_of(
         "bce": binary_crossentropy,
         "BCE": binary_crossentropy,
         "kullback_leibler_divergence": kl_divergence,
+        "logcosh": log_cosh,
     },
 )
 

@@ -44,6 +44,7 @@ import optax
 
 from jeras import schedules
 from jeras.backend.hyperparameters import hyperparameter
+from jeras.backend.step_context import current_step_context
 from jeras.backend.variables import Variable
 from jeras.schedules import LearningRateSchedule
 from jeras.serialization import custom_object_scope, registry_of, resolve
@@ -88,7 +89,12 @@ def _optional(argument: str, value: Any, valid: Callable[[float], bool], expecte
 def _take_legacy_arguments(learning_rate: LearningRate, kwargs: dict[str, Any]) -> LearningRate:
     """Applies tf.keras 2 arguments (`lr`, `decay`) and Keras-only config keys; rejects the rest."""
     if "lr" in kwargs:
-        warnings.warn("The `lr` argument is deprecated, use `learning_rate` instead.", UserWarning, stacklevel=4)
+        warnings.warn(
+            "The `lr` argument is deprecated (removed from Keras): use `learning_rate` instead, "
+            f"for example `learning_rate={kwargs['lr']!r}`.",
+            DeprecationWarning,
+            stacklevel=4,
+        )
         learning_rate = kwargs.pop("lr")
     decay = kwargs.pop("decay", None)
     if decay:
@@ -98,8 +104,9 @@ def _take_legacy_arguments(learning_rate: LearningRate, kwargs: dict[str, Any]) 
             )
         # tf.keras 2 scaled the rate by 1 / (1 + decay * iterations): an inverse-time schedule.
         warnings.warn(
-            "The `decay` argument is deprecated, use `learning_rate=keras.optimizers.schedules.InverseTimeDecay(...)`.",
-            UserWarning,
+            "The `decay` argument is deprecated (removed from Keras): use "
+            "`learning_rate=keras.optimizers.schedules.InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)`.",
+            DeprecationWarning,
             stacklevel=4,
         )
         rate = _check("decay", decay, *_NON_NEGATIVE)
@@ -112,6 +119,68 @@ def _take_legacy_arguments(learning_rate: LearningRate, kwargs: dict[str, Any]) 
     if kwargs:
         raise TypeError(f"Unrecognized optimizer argument(s): {sorted(kwargs)}. Received: {kwargs!r}")
     return learning_rate
+
+
+class OptimizerValue(float):
+    """A numeric optimizer setting as read from the optimizer (`optimizer.learning_rate`, `.momentum`).
+
+    It is a float, and it remembers which optimizer setting it came from, so the tf.keras 2.x
+    idioms that treat the setting as a variable work: `keras.backend.set_value(optimizer.learning_rate,
+    0.01)`, `optimizer.learning_rate.assign(0.01)`, `keras.backend.get_value(optimizer.lr)` and
+    `optimizer.lr.numpy()`. Copies and pickles are plain floats.
+    """
+
+    def __new__(cls, value: float, owner: Any, name: str):
+        obj = super().__new__(cls, value)
+        obj._owner = owner
+        obj._name = name
+        return obj
+
+    def assign(self, value: Any) -> None:
+        """Sets the optimizer setting this value was read from (as `tf.Variable.assign`)."""
+        setattr(self._owner, self._name, float(np.asarray(value)))
+
+    def numpy(self) -> np.float32:
+        """The value as a NumPy float32 (what tf.keras' variable returns)."""
+        return np.float32(self)
+
+    def __reduce__(self):
+        return (float, (float(self),))
+
+    def __copy__(self) -> float:
+        return float(self)
+
+    def __deepcopy__(self, memo) -> float:
+        return float(self)
+
+
+class _Setting:
+    """A traced numeric hyperparameter of an optimizer: stored as a float, read as an `OptimizerValue`."""
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __init__(self, name: str | None = None):
+        self.name = name
+
+    def __get__(self, obj: Any, objtype: type | None = None) -> Any:
+        if obj is None:
+            return self
+        value = obj.__dict__.get(self.name)
+        return OptimizerValue(value, obj, self.name) if isinstance(value, float) else value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__[self.name] = value
+
+
+def _with_plain_floats(get_config: Callable) -> Callable:
+    """`get_config` returning plain floats where it read `OptimizerValue`s (configs are data)."""
+
+    @functools.wraps(get_config)
+    def wrapped(self) -> dict[str, Any]:
+        return {k: float(v) if isinstance(v, OptimizerValue) else v for k, v in get_config(self).items()}
+
+    return wrapped
 
 
 def _clip_each_by_norm(max_norm: float) -> optax.GradientTransformation:
@@ -164,6 +233,14 @@ class Optimizer:
     # Numeric settings read through `hyperparameter` in `_rule`: compiled training steps take
     # them as arguments, so optimizers differing only in them share programs.
     traced_hyperparameters: tuple[str, ...] = ("weight_decay",)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        for name in cls.traced_hyperparameters:
+            if not isinstance(getattr(cls, name, None), _Setting):
+                setattr(cls, name, _Setting(name))
+        if "get_config" in cls.__dict__:
+            cls.get_config = _with_plain_floats(cls.__dict__["get_config"])
 
     def __init__(
         self,
@@ -297,13 +374,14 @@ class Optimizer:
         """The learning rate of the next update; for a schedule, its value at `iterations`.
 
         Setting it takes a number >= 0 (0 pauses training, as a scheduler callback may ask);
-        an optimizer built with a schedule raises `TypeError`.
+        an optimizer built with a schedule raises `TypeError`. The value read is an
+        `OptimizerValue`, so `keras.backend.set_value(optimizer.learning_rate, rate)` sets it too.
         """
         if isinstance(self._learning_rate, LearningRateSchedule):
             return float(self._learning_rate(self.iterations))
         if callable(self._learning_rate):
             return _check("learning_rate", self._learning_rate(), *_NON_NEGATIVE)
-        return self._learning_rate
+        return OptimizerValue(self._learning_rate, self, "learning_rate")
 
     @learning_rate.setter
     def learning_rate(self, value: float) -> None:
@@ -353,6 +431,10 @@ class Optimizer:
             trainable_variables: the variables, default the ones the optimizer was built with.
                 Every call must pass the same set of variables (in any order).
         """
+        context = current_step_context()
+        if context is not None and context.optimizer is self:
+            self._apply_in_step(context, list(grads), trainable_variables)
+            return
         variables = self._built_variables if trainable_variables is None else list(trainable_variables)
         grads = list(grads)
         if len(grads) != len(variables) or not variables:
@@ -376,6 +458,28 @@ class Optimizer:
         params = [v.value for v in self._built_variables]
         new_params, self.state = self._compiled_update(ordered, self.with_current_hyperparams(self.state), params)
         for v, p in zip(self._built_variables, new_params):
+            v.assign(p if v.constraint is None else v.constraint(p))
+
+    def _apply_in_step(self, context, grads: list, variables) -> None:
+        """`apply` inside a model's own `train_step`: a pure update of the step's optimizer state,
+        whose new weights go into the step's variable scope (`jeras.training.train_step`)."""
+        owned = context.fns.trainable_vars
+        variables = owned if variables is None else list(variables)
+        position = {id(v): i for i, v in enumerate(owned)}
+        if len(grads) != len(variables) or sorted(position.get(id(v), -1) for v in variables) != list(
+            range(len(owned))
+        ):
+            raise ValueError(
+                "Inside train_step, apply_gradients needs one gradient for each of model.trainable_variables: "
+                f"zip(grads, self.trainable_variables). Received: {len(grads)} gradients for {len(variables)} variables"
+            )
+        ordered = [None] * len(owned)
+        for g, v in zip(grads, variables):
+            if g is None:
+                raise ValueError(f"Gradients are missing for some variables. Received: None gradient for {v.path}")
+            ordered[position[id(v)]] = jnp.asarray(g, v.dtype)
+        new_params, context.opt_state = self.update(ordered, context.opt_state, [v.value for v in owned])
+        for v, p in zip(owned, new_params):
             v.assign(p if v.constraint is None else v.constraint(p))
 
     def apply_gradients(self, grads_and_vars: Iterable[tuple[Any, Variable]]) -> None:
@@ -435,7 +539,7 @@ class Optimizer:
         if isinstance(self._learning_rate, LearningRateSchedule):
             learning_rate: Any = schedules.serialize(self._learning_rate)
         else:
-            learning_rate = self.learning_rate
+            learning_rate = float(self.learning_rate)
         return {
             "name": self.name,
             "learning_rate": learning_rate,
@@ -828,7 +932,38 @@ class Nadam(Optimizer):
         return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2, "epsilon": self.epsilon}
 
 
-_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam)
+class Lion(Optimizer):
+    """Lion (Chen et al., 2023): steps of the sign of an interpolated momentum.
+
+    Each weight moves by `learning_rate * sign(beta_1 * m + (1 - beta_1) * g)`, then the momentum
+    becomes `m = beta_2 * m + (1 - beta_2) * g` (`optax.lion`, with jeras' own weight decay). As
+    every step has the size of the learning rate, Lion wants a rate 3-10 times smaller than Adam's.
+
+    Args:
+        learning_rate: float, schedule or callable; default 0.001.
+        beta_1: the interpolation factor of the update, in [0, 1]; default 0.9.
+        beta_2: decay of the momentum, in [0, 1]; default 0.99.
+        **kwargs: `name`, `weight_decay`, `clipnorm`, `clipvalue`, `global_clipnorm`
+            (see `Optimizer`).
+    """
+
+    def __init__(self, learning_rate: LearningRate = 0.001, beta_1: float = 0.9, beta_2: float = 0.99, **kwargs):
+        super().__init__(learning_rate, **kwargs)
+        self.beta_1 = _check("beta_1", beta_1, *_FRACTION)
+        self.beta_2 = _check("beta_2", beta_2, *_FRACTION)
+
+    traced_hyperparameters = ("weight_decay", "beta_1", "beta_2")
+
+    def _rule(self, learning_rate: jax.Array) -> optax.GradientTransformation:
+        b1, b2 = (hyperparameter(self, name) for name in ("beta_1", "beta_2"))
+        # optax.lion decays weights by 1e-3 by default; the base class applies `weight_decay`.
+        return optax.lion(learning_rate, b1, b2, weight_decay=0.0)
+
+    def get_config(self) -> dict[str, Any]:
+        return {**super().get_config(), "beta_1": self.beta_1, "beta_2": self.beta_2}
+
+
+_CLASSES = (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax, Nadam, Lion)
 _REGISTRY = registry_of(*_CLASSES, aliases={cls.__name__.lower(): cls for cls in _CLASSES})
 
 
@@ -869,6 +1004,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "Lion",
     "Nadam",
     "Optimizer",
     "RMSprop",

@@ -297,8 +297,71 @@ class CosineDecay(LearningRateSchedule):
         }
 
 
+class CosineDecayRestarts(LearningRateSchedule):
+    """Cosine decay with warm restarts (SGDR, Loshchilov & Hutter, 2017).
+
+    The first period lasts `first_decay_steps` and each later one `t_mul` times the one before;
+    within a period the rate falls along a half cosine from its start to `alpha` times
+    `initial_learning_rate`, and each restart starts `m_mul` times lower than the one before.
+
+    Args:
+        initial_learning_rate: the rate at step 0.
+        first_decay_steps: the length of the first period; > 0.
+        t_mul: the factor of each period's length over the previous one's, default 2.0.
+        m_mul: the factor of each restart's rate over the previous one's, default 1.0.
+        alpha: the lowest rate as a fraction of `initial_learning_rate`, default 0.0.
+        name: the schedule's name, default `"SGDRDecay"`.
+    """
+
+    def __init__(
+        self,
+        initial_learning_rate: float,
+        first_decay_steps: int,
+        t_mul: float = 2.0,
+        m_mul: float = 1.0,
+        alpha: float = 0.0,
+        name: str = "SGDRDecay",
+    ):
+        self.initial_learning_rate = _check_number("initial_learning_rate", initial_learning_rate)
+        self.first_decay_steps = _check_number("first_decay_steps", first_decay_steps, positive=True)
+        self.t_mul = _check_number("t_mul", t_mul, positive=True)
+        self.m_mul = _check_number("m_mul", m_mul)
+        self.alpha = _check_number("alpha", alpha)
+        self.name = name
+
+    def __call__(self, step: jax.typing.ArrayLike) -> jax.Array:
+        dtype = jnp.result_type(float)
+        fraction = jnp.asarray(step, dtype) / self.first_decay_steps
+        if self.t_mul == 1.0:
+            restart = jnp.floor(fraction)
+            fraction = fraction - restart
+        else:
+            # Periods 1, t, t**2, ... (in units of the first): the restart is where their sum passes `fraction`.
+            restart = jnp.floor(jnp.log1p(-fraction * (1.0 - self.t_mul)) / math.log(self.t_mul))
+            done = (1.0 - self.t_mul**restart) / (1.0 - self.t_mul)
+            fraction = (fraction - done) / self.t_mul**restart
+        cosine = 0.5 * self.m_mul**restart * (1.0 + jnp.cos(math.pi * fraction))
+        return self.initial_learning_rate * ((1.0 - self.alpha) * cosine + self.alpha)
+
+    def get_config(self) -> dict[str, Any]:
+        return {
+            "initial_learning_rate": self.initial_learning_rate,
+            "first_decay_steps": self.first_decay_steps,
+            "t_mul": self.t_mul,
+            "m_mul": self.m_mul,
+            "alpha": self.alpha,
+            "name": self.name,
+        }
+
+
 _REGISTRY = registry_of(
-    ExponentialDecay, PiecewiseConstantDecay, InverseTimeDecay, PolynomialDecay, CosineDecay, LearningRateSchedule
+    ExponentialDecay,
+    PiecewiseConstantDecay,
+    InverseTimeDecay,
+    PolynomialDecay,
+    CosineDecay,
+    CosineDecayRestarts,
+    LearningRateSchedule,
 )
 
 
@@ -328,6 +391,7 @@ def deserialize(config: Mapping[str, Any], custom_objects: Mapping[str, Any] | N
 
 __all__ = [
     "CosineDecay",
+    "CosineDecayRestarts",
     "ExponentialDecay",
     "InverseTimeDecay",
     "LearningRateSchedule",

@@ -11,10 +11,33 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 _custom = threading.local()
+
+
+class ConfigError(ValueError, TypeError):
+    """A config that cannot be turned back into an object (a ValueError, and a TypeError for a wrong type).
+
+    `where` lists the objects around the failure, outermost first (`["layer 'block' (Sequential)",
+    "layer 'dense' (Dense)"]`); the message starts with them.
+    """
+
+    def __init__(self, detail: str, *, where: Sequence[str] = ()):
+        self.detail = detail
+        self.where = list(where)
+        super().__init__(f"{' > '.join(self.where)}: {detail}" if self.where else detail)
+
+
+def _located(err: Exception, kind: str, class_name: str, config: Mapping) -> ConfigError:
+    """`err`, raised while rebuilding one object, as a ConfigError naming that object."""
+    name = config.get("name")
+    label = f"{kind} {name!r} ({class_name})" if isinstance(name, str) else f"{kind} {class_name}"
+    if isinstance(err, ConfigError):
+        return ConfigError(err.detail, where=[label, *err.where])
+    detail = str(err) if isinstance(err, (ValueError, TypeError)) else f"{type(err).__name__}: {err}"
+    return ConfigError(detail, where=[label])
 
 
 @contextlib.contextmanager
@@ -90,13 +113,25 @@ def resolve(
                 f"A {kind} config dict needs a 'class_name' key. Received: {argument}={dict(identifier)!r}"
             )
         name = identifier["class_name"]
+        if not isinstance(name, str):
+            raise ConfigError(f"A {kind} config's 'class_name' must be a string. Received: class_name={name!r}")
         cls = _custom_lookup(name) or registry.get(name)
         if cls is None:
             known = ", ".join(sorted(registry))
-            raise ValueError(f"Unknown {kind} class: {name!r}. Expected one of: {known}. Received: {argument}={name!r}")
+            raise ConfigError(
+                f"Unknown {kind} class: {name!r}. Expected one of: {known}. Classes you defined must be passed in "
+                f"custom_objects. Received: {argument}={name!r}"
+            )
         config = identifier.get("config", {})
+        if not isinstance(config, Mapping):
+            raise ConfigError(
+                f"The 'config' of {kind} {name!r} must be a dict of its settings. Received: config={config!r}"[:400]
+            )
         if isinstance(cls, type):
-            return cls.from_config(config) if hasattr(cls, "from_config") else cls(**config)
+            try:
+                return cls.from_config(config) if hasattr(cls, "from_config") else cls(**config)
+            except Exception as err:  # anything a damaged config makes a constructor raise
+                raise _located(err, kind, name, config) from err
         return cls
     if allow_callable and callable(identifier):
         return identifier

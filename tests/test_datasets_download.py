@@ -7,6 +7,7 @@ import http.server
 import io
 import os
 import pathlib
+import socket
 import threading
 import time
 import urllib.error
@@ -336,3 +337,42 @@ def test_get_file_bad_arguments(tmp_path, kwargs, error, message):
 def test_get_file_offline_with_nothing_cached_raises_a_download_error(tmp_path):
     with pytest.raises(DownloadError, match="JERAS_OFFLINE forbids downloading https://example.org/x.bin"):
         keras.utils.get_file("x.bin", "https://example.org/x.bin", cache_dir=tmp_path)
+
+
+@pytest.mark.parametrize("when", ["before its headers", "after its headers"])
+def test_a_silent_server_fails_within_the_configured_timeout(monkeypatch, tmp_path, when):
+    monkeypatch.setenv("JERAS_DOWNLOAD_TIMEOUT", "0.5")
+    listener = socket.create_server(("127.0.0.1", 0))
+    connections = []
+
+    def accept_and_say_nothing():
+        connection, _ = listener.accept()
+        connections.append(connection)
+        if when == "after its headers":
+            connection.recv(65536)
+            connection.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
+
+    thread = threading.Thread(target=accept_and_say_nothing, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/silent.bin"
+    start = time.monotonic()
+    try:
+        with pytest.raises(
+            DownloadError, match=r"silent\.bin failed: the server sent nothing for 0\.5 s.*JERAS_DOWNLOAD"
+        ):
+            download_module.download(url, tmp_path / "silent.bin", progress=False)
+    finally:
+        thread.join(5)
+        for connection in connections:
+            connection.close()
+        listener.close()
+    assert time.monotonic() - start < 3  # one attempt: a silent server is not asked again
+    assert leftovers(tmp_path) == []
+
+
+def test_the_download_timeout_setting_is_checked(monkeypatch, tmp_path):
+    monkeypatch.setenv("JERAS_DOWNLOAD_TIMEOUT", "soon")
+    with pytest.raises(ValueError, match=r"JERAS_DOWNLOAD_TIMEOUT must be a number of seconds\. Received: .*'soon'"):
+        download_module.download("http://127.0.0.1:9/x", tmp_path / "x", progress=False)
+    with pytest.raises(ValueError, match=r"timeout must be a positive number of seconds\. Received: timeout=0"):
+        download_module.download("http://127.0.0.1:9/x", tmp_path / "x", timeout=0, progress=False)

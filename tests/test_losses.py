@@ -397,3 +397,13 @@ def test_function_serialization_and_custom_objects():
         losses.deserialize(config)
     restored = losses.deserialize(config, custom_objects={"my_loss": my_loss})
     assert restored.fn is my_loss and restored.name == "my_loss"
+
+
+def test_binary_crossentropy_from_logits_has_the_right_gradient_at_zero():
+    # d/dz [softplus(z) - z*y] = sigmoid(z) - y, also at z == 0 (a dead ReLU stack gives exactly 0).
+    from jeras import losses as jeras_losses
+
+    z = jnp.array([[0.0], [0.0], [2.0]])
+    y = jnp.array([[0.0], [1.0], [1.0]])
+    grad = jax.grad(lambda z: jnp.sum(jeras_losses.binary_crossentropy(y, z, from_logits=True)))(z)
+    np.testing.assert_allclose(np.asarray(grad).ravel(), [0.5, -0.5, 1 / (1 + np.exp(-2.0)) - 1], rtol=1e-6)

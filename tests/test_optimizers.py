@@ -9,7 +9,7 @@ import pytest
 from jeras import optimizers, schedules
 from jeras.backend import Variable
 
-NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam"]
+NAMES = ["SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion"]
 
 
 def _problem(steps: int = 5):
@@ -80,6 +80,8 @@ PARITY_CASES = [
     ("Adamax", {"learning_rate": 0.1}),
     ("Nadam", {"learning_rate": 0.1}),
     ("Nadam", {"learning_rate": ("PiecewiseConstantDecay", ([1, 3], [0.1, 0.05, 0.01]), {}), "global_clipnorm": 1.0}),
+    ("Lion", {"learning_rate": 0.01}),
+    ("Lion", {"learning_rate": 0.01, "beta_1": 0.5, "beta_2": 0.9, "weight_decay": 0.1}),
 ]
 
 
@@ -241,11 +243,11 @@ def test_learning_rate_and_iterations_properties():
 
 
 def test_legacy_arguments():
-    with pytest.warns(UserWarning, match="`lr` argument is deprecated"):
+    with pytest.warns(DeprecationWarning, match="`lr` argument is deprecated.*learning_rate=0.01"):
         opt = optimizers.Adam(lr=0.01)
     assert opt.learning_rate == 0.01
     # tf.keras 2's `decay`: lr / (1 + decay * iterations).
-    with pytest.warns(UserWarning, match="`decay` argument is deprecated"):
+    with pytest.warns(DeprecationWarning, match="`decay` argument is deprecated"):
         opt = optimizers.SGD(learning_rate=0.1, decay=0.5)
     variable = Variable(np.zeros(1, "float32"), name="w")
     for _ in range(2):
@@ -272,6 +274,7 @@ def test_legacy_arguments():
         (lambda: optimizers.Adam(learning_rate=0.1, momentum=0.9), TypeError, "momentum"),
         (lambda: optimizers.Adam(use_ema=True), ValueError, "use_ema=True"),
         (lambda: optimizers.Adam(name=3), TypeError, "name=3"),
+        (lambda: optimizers.Lion(beta_2=1.5), ValueError, r"beta_2.*in \[0, 1\].*beta_2=1.5"),
     ],
 )
 def test_bad_arguments(factory, error, match):

@@ -248,8 +248,12 @@ def test_subclassed_models(tmp_path, rng):
         config = json.loads(f.attrs["model_config"])
         del config["build_config"]
         f.attrs["model_config"] = json.dumps(config)
-    with pytest.raises(ValueError, match=r"net\.h5.*has not created its weights.*build"):
-        load_model(tmp_path / "net.h5", custom_objects={"ConfigurableNet": ConfigurableNet})
+    # (An edited file no longer matches the seal jeras wrote; an open h5py.File is read as it is.)
+    with (
+        h5py.File(tmp_path / "net.h5", "r") as f,
+        pytest.raises(ValueError, match=r"net\.h5.*has not created its weights.*build"),
+    ):
+        load_model(f, custom_objects={"ConfigurableNet": ConfigurableNet})
 
 
 def test_functional_model_round_trip(tmp_path, rng):

@@ -39,23 +39,23 @@ while True:
     step += 1
 """
 
-# A child process that saves once, then stalls inside the second save, with the HDF5 file half-written.
+# A child process that saves once, then stalls inside the second save, with the temporary file
+# written but not yet renamed over the target.
 _STALLED_SAVE = """
-import sys, time
+import os, sys, time
 import numpy as np
 from jeras import keras
-from jeras.saving import weights
 path = sys.argv[1]
 model = keras.Sequential([keras.Input((64,)), keras.layers.Dense(64)])
 for variable in model.weights:
     variable.assign(np.ones(variable.shape, "float32"))
 model.save(path)
-write = weights.write_layer_groups
-def stall(*args, **kwargs):
-    write(*args, **kwargs)
+fsync = os.fsync
+def stall(fd):
+    fsync(fd)
     print("writing", flush=True)
     time.sleep(120)
-weights.write_layer_groups = stall
+os.fsync = stall
 for variable in model.weights:
     variable.assign(np.zeros(variable.shape, "float32"))
 model.save(path)
@@ -187,6 +187,12 @@ def test_truncated_files_raise_value_error_naming_the_file(tmp_path, fraction):
             load(path)
 
 
+def _unseal(path):
+    """Blanks jeras' seal (the HDF5 user block), as if another program had written the file."""
+    data = path.read_bytes()
+    path.write_bytes(bytes(512) + data[512:])
+
+
 def _flip_first_chunk_byte(path, dataset_path):
     with h5py.File(path, "r") as f:
         offset = f[dataset_path].id.get_chunk_info(0).byte_offset
@@ -214,12 +220,21 @@ def test_damaged_weights_and_configs_raise_value_error(tmp_path):
 
     with h5py.File(tmp_path / "m.h5", "r+") as f:
         f.attrs["model_config"] = '{"class_name": "Sequential", "config": {"layers": [{"class_'
+    with pytest.raises(CorruptFileError, match=r"m\.h5.*corrupted or truncated"):
+        load_model(tmp_path / "m.h5")
+    _unseal(tmp_path / "m.h5")
     with pytest.raises(ValueError, match=r"model_config.*m\.h5.*not valid JSON"):
         load_model(tmp_path / "m.h5")
 
     (tmp_path / "junk.keras").write_bytes(b"this is not a model at all")
     with pytest.raises(ValueError, match=r"junk\.keras.*neither"):
         load_model(tmp_path / "junk.keras")
+
+
+def _rewrite(path, members):
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
 
 
 class SpyLambda(Layer):
@@ -258,6 +273,7 @@ def test_lambda_layers_are_refused_unless_safe_mode_is_off(tmp_path):
     model.save(tmp_path / "m.h5")
     with h5py.File(tmp_path / "m.h5", "r+") as f:
         f.attrs["model_config"] = json.dumps(config)
+    _unseal(tmp_path / "m.h5")
     with pytest.raises(ValueError, match=r"m\.h5.*Lambda"):
         load_model(tmp_path / "m.h5", custom_objects=objects)
 
@@ -265,9 +281,13 @@ def test_lambda_layers_are_refused_unless_safe_mode_is_off(tmp_path):
     with zipfile.ZipFile(tmp_path / "m.keras") as archive:
         members = {name: archive.read(name) for name in archive.namelist()}
     members["config.json"] = json.dumps(config).encode()
-    with zipfile.ZipFile(tmp_path / "m.keras", "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
+    with pytest.raises(ValueError, match=r"m\.keras.*SHA-256 of its member config\.json does not match"):
+        _rewrite(tmp_path / "m.keras", members)
+        load_model(tmp_path / "m.keras", custom_objects=objects)
+    metadata = json.loads(members["metadata.json"])
+    del metadata["sha256"]  # as if another program had written the archive
+    members["metadata.json"] = json.dumps(metadata).encode()
+    _rewrite(tmp_path / "m.keras", members)
     with pytest.raises(ValueError, match=r"m\.keras.*Lambda"):
         load_model(tmp_path / "m.keras", custom_objects=objects)
     assert SpyLambda.rebuilt_in_safe_mode == []  # refused before anything was rebuilt
@@ -290,3 +310,41 @@ def test_lambda_layer_round_trip_needs_safe_mode_off(tmp_path, rng):
         np.testing.assert_allclose(restored(x), x * 2.0 + 1.0, rtol=1e-6)
     with pytest.raises(ValueError, match="Lambda"):
         model_from_json(model.to_json())
+
+
+def test_the_hdf5_probe_turns_a_hang_or_a_crash_into_a_clear_error(tmp_path, monkeypatch):
+    from jeras.saving import hdf5_probe
+
+    hang = hdf5_probe.Prober([sys.executable, "-c", "import sys, time; sys.stdin.buffer.read(8); time.sleep(60)"])
+    start = time.monotonic()
+    with pytest.raises(hdf5_probe.ProbeFailed, match="did not finish within 1 s"):
+        hang.parse(b"x", 1.0)
+    assert time.monotonic() - start < 10
+    crash = hdf5_probe.Prober([sys.executable, "-c", "import os; os.abort()"])
+    with pytest.raises(hdf5_probe.ProbeFailed, match=r"crashed on it \(signal 6\)"):
+        crash.parse(b"x", 10.0)
+
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.save(tmp_path / "m.h5")
+    _unseal(tmp_path / "m.h5")  # as another program writes it: parsed by the probe first
+    monkeypatch.setattr(hdf5_probe, "_prober", hang)
+    monkeypatch.setenv("JERAS_HDF5_PARSE_TIMEOUT", "1")
+    with pytest.raises(CorruptFileError, match=r"m\.h5.*did not finish within 1 s.*JERAS_HDF5_PARSE_TIMEOUT"):
+        load_model(tmp_path / "m.h5", compile=False)
+    monkeypatch.undo()
+    # The shared probe is replaced when it dies, and serves again.
+    load_model(tmp_path / "m.h5", compile=False)
+    os.kill(hdf5_probe._prober._process.pid, signal.SIGKILL)
+    hdf5_probe._prober._process.wait()
+    restored = load_model(tmp_path / "m.h5", compile=False)
+    np.testing.assert_array_equal(restored.get_weights()[0], model.get_weights()[0])
+
+
+def test_an_hdf5_file_linking_to_another_file_is_refused(tmp_path):
+    model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(2)])
+    model.save_weights(tmp_path / "w.h5")
+    _unseal(tmp_path / "w.h5")
+    with h5py.File(tmp_path / "w.h5", "r+") as f:
+        f["elsewhere"] = h5py.ExternalLink("/etc/passwd", "/")
+    with pytest.raises(CorruptFileError, match=r"w\.h5.*link to another file"):
+        model.load_weights(tmp_path / "w.h5")

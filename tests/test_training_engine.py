@@ -195,7 +195,8 @@ def test_evaluate_returns_scalar_list_or_dict():
     result = model.evaluate(x, y, verbose=0)
     assert isinstance(result, list) and len(result) == 2
     assert set(model.evaluate(x, y, verbose=0, return_dict=True)) == {"loss", "acc"}
-    assert model.metrics_names == ["loss", "acc"]
+    with pytest.warns(DeprecationWarning, match="metrics_names"):
+        assert model.metrics_names == ["loss", "acc"]
 
 
 def test_predict_handles_partial_batches_and_unbuilt_models():

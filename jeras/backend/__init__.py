@@ -1,6 +1,9 @@
 """Backend: variables, random streams, numeric settings and session state."""
 
-from jeras.backend import compilation  # noqa: F401  (turns on the persistent compilation cache)
+from jeras.backend import (
+    compilation,  # noqa: F401  (turns on the persistent compilation cache)
+    eager_arrays,
+)
 from jeras.backend.config import epsilon, floatx, image_data_format, set_epsilon, set_floatx, standardize_dtype
 from jeras.backend.naming import reset_names, to_snake_case, unique_name
 from jeras.backend.random import (
@@ -9,10 +12,13 @@ from jeras.backend.random import (
     key_from_seed,
     make_key,
     next_global_key,
+    next_inference_key,
     next_seed,
     set_random_seed,
 )
 from jeras.backend.variables import StatelessScope, Variable, current_scope
+
+eager_arrays.install()
 
 
 def clear_session() -> None:
@@ -37,6 +43,7 @@ __all__ = [
     "image_data_format",
     "make_key",
     "next_global_key",
+    "next_inference_key",
     "next_seed",
     "reset_names",
     "set_epsilon",

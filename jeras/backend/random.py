@@ -13,7 +13,7 @@ import random as _py_random
 import jax
 import numpy as np
 
-_global = {"seed": None, "count": 0}
+_global = {"seed": None, "count": 0, "inference": 0}
 
 
 def set_random_seed(seed: int) -> None:
@@ -27,8 +27,15 @@ def set_random_seed(seed: int) -> None:
     seed = int(seed)
     _global["seed"] = seed
     _global["count"] = 0
+    _global["inference"] = 0
     np.random.seed(seed % (2**32))
     _py_random.seed(seed)
+
+
+def _global_seed() -> int:
+    if _global["seed"] is None:
+        _global["seed"] = int(np.random.SeedSequence().entropy % (2**63))
+    return _global["seed"]
 
 
 def next_seed() -> int:
@@ -36,10 +43,27 @@ def next_seed() -> int:
 
     Derived on the host from (global seed, draw number), so drawing compiles nothing.
     """
-    if _global["seed"] is None:
-        _global["seed"] = int(np.random.SeedSequence().entropy % (2**63))
+    seed = _global_seed()
     _global["count"] += 1
-    return int(np.random.SeedSequence([_global["seed"], _global["count"]]).generate_state(1)[0])
+    return int(np.random.SeedSequence([seed, _global["count"]]).generate_state(1)[0])
+
+
+# Tells the inference stream's seed sequences apart from the global stream's.
+_INFERENCE_STREAM = 1
+
+
+def next_inference_key() -> jax.Array:
+    """A fresh key for one `predict` or `evaluate` call, from a stream of its own.
+
+    Layers that draw noise at inference (a Dropout subclass forcing `training=True`, the
+    MC-dropout idiom) draw new noise on every call, as in tf.keras. The stream is apart from
+    `next_seed`'s, so predicting does not change what a later fit or new layer draws; it is
+    reset by `set_random_seed` too.
+    """
+    seed = _global_seed()
+    _global["inference"] += 1
+    words = np.random.SeedSequence([seed, _global["inference"], _INFERENCE_STREAM]).generate_state(1)
+    return key_from_seed(int(words[0]))
 
 
 def key_from_seed(seed: int) -> jax.Array:

@@ -31,19 +31,44 @@ def current_scope() -> StatelessScope | None:
 class StatelessScope:
     """Binds variables to given values for the duration of a `with` block.
 
+    Besides the bindings, a scope collects what layers report while it is active: the losses
+    of `add_loss` and of activity regularizers, and the values of `add_metric`, each with the
+    layer that reported it.
+
     Args:
         bindings: pairs of (variable, value) to read instead of the stored values.
         rng: an optional raw JAX key; random layers derive their keys from it.
+        parent: an enclosing scope whose bindings are read for the variables this one does not
+            bind (a scope that differentiates some variables inside a training step). Default None.
     """
 
-    def __init__(self, bindings=(), *, rng: jax.Array | None = None):
+    def __init__(self, bindings=(), *, rng: jax.Array | None = None, parent: StatelessScope | None = None):
         self._values: dict[int, Any] = {id(v): val for v, val in bindings}
         self.assigned: dict[int, Any] = {}
-        self.rng = rng
+        self._written: dict[int, Variable] = {}
+        self.parent = parent
+        # Without a key of its own, a nested scope draws from its parent's sequence of keys, so
+        # layers draw the same noise as they would in the parent.
+        self._delegates_keys = rng is None and parent is not None and parent.rng is not None
+        self.rng = parent.rng if self._delegates_keys else rng
         self._key_count = 0
-        self.losses: list[Any] = []
+        self.loss_entries: list[tuple[Any, Any]] = []
+        self.metric_entries: list[tuple[Any, str, Any]] = []
+
+    @property
+    def losses(self) -> list[Any]:
+        """The losses reported in this scope (activity regularization, `add_loss`)."""
+        return [value for _, value in self.loss_entries]
+
+    def add_loss(self, layer, value) -> None:
+        self.loss_entries.append((layer, value))
+
+    def add_metric(self, layer, name: str, value) -> None:
+        self.metric_entries.append((layer, name, value))
 
     def next_key(self) -> jax.Array:
+        if self._delegates_keys:
+            return self.parent.next_key()
         self._key_count += 1
         return jax.random.fold_in(self.rng, self._key_count)
 
@@ -51,10 +76,17 @@ class StatelessScope:
         key = id(variable)
         if key in self.assigned:
             return self.assigned[key]
-        return self._values.get(key)
+        if key in self._values:
+            return self._values[key]
+        return None if self.parent is None else self.parent.read(variable)
 
     def write(self, variable: Variable, value) -> None:
         self.assigned[id(variable)] = value
+        self._written[id(variable)] = variable
+
+    def assignments(self) -> list[tuple[Variable, Any]]:
+        """The `(variable, value)` pairs assigned in this scope."""
+        return [(self._written[key], value) for key, value in self.assigned.items()]
 
     def new_value(self, variable: Variable):
         """The value a variable has at the end of the scope (assigned, bound, or stored)."""
@@ -74,6 +106,12 @@ class StatelessScope:
 
 def _unwrap(x):
     return x.value if isinstance(x, Variable) else x
+
+
+def _autocast_dtype():
+    from jeras.mixed_precision import autocast_dtype
+
+    return autocast_dtype()
 
 
 class Variable:
@@ -111,11 +149,17 @@ class Variable:
     @property
     def value(self) -> jax.Array:
         scope = current_scope()
+        value = None
         if scope is not None:
-            bound = scope.read(self)
-            if bound is not None:
-                return bound
-        return self._value
+            value = scope.read(self)
+        if value is None:
+            value = self._value
+        # Inside a mixed-precision layer's call, trainable float weights read in its compute
+        # dtype (jeras.mixed_precision); the variable itself, and its gradient, stay float32.
+        cast = _autocast_dtype() if self.trainable else None
+        if cast is not None and value.dtype != cast and jnp.issubdtype(value.dtype, jnp.floating):
+            return value.astype(cast)
+        return value
 
     def assign(self, value) -> None:
         value = jnp.asarray(_unwrap(value), dtype=self.dtype)

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import errno
+import hashlib
+import io
 import json
+import math
 import os
 from typing import Any
 
@@ -12,7 +16,25 @@ import numpy as np
 from jeras.callbacks.callback import Callback
 
 _FILE = "backup.npz"
-_FORMAT = 1
+# Format 2 adds the member `checksum`: the SHA-256 of the metadata and every array.
+_FORMAT = 2
+
+
+class CorruptBackupError(ValueError):
+    """A backup file exists but cannot be restored (damaged, or holding NaN or infinite values)."""
+
+
+def _digest(meta: str, arrays: dict[str, np.ndarray]) -> str:
+    hasher = hashlib.sha256(meta.encode())
+    for name in sorted(arrays):
+        array = np.ascontiguousarray(arrays[name])
+        hasher.update(f"\n{name} {array.dtype.str} {array.shape}\n".encode())
+        hasher.update(array.tobytes())
+    return hasher.hexdigest()
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 class BackupAndRestore(Callback):
@@ -24,7 +46,10 @@ class BackupAndRestore(Callback):
     the backup in `on_train_begin` and continues, and the weights it ends with are the ones
     an uninterrupted run with the same `keras.utils.set_random_seed` would have ended with,
     bit for bit. Each backup replaces the previous one atomically (temporary file, then
-    rename), so a kill during a write leaves the previous backup intact.
+    rename), so a kill during a write leaves the previous backup intact. A backup carries a
+    SHA-256 checksum of its content; one that is damaged, or holds NaN or infinite weights, is
+    refused with a `CorruptBackupError` before anything is restored. `backup_dir` is checked in
+    `on_train_begin`, before any step runs.
 
     With an integer `save_freq`, `fit` ends a compiled chunk after every `save_freq` batches so
     that the backed-up weights are exactly those after that batch, and a restore resumes in
@@ -47,7 +72,7 @@ class BackupAndRestore(Callback):
 
     def __init__(self, backup_dir: str | os.PathLike, save_freq: str | int = "epoch", delete_checkpoint: bool = True):
         super().__init__()
-        if not backup_dir or not isinstance(backup_dir, (str, os.PathLike)):
+        if not isinstance(backup_dir, (str, os.PathLike)) or not os.fspath(backup_dir):
             raise ValueError(f"backup_dir must be a non-empty directory path. Received: backup_dir={backup_dir!r}")
         if save_freq != "epoch" and (isinstance(save_freq, bool) or not isinstance(save_freq, int) or save_freq < 1):
             raise ValueError(f"save_freq must be 'epoch' or a positive integer. Received: save_freq={save_freq!r}")
@@ -69,9 +94,22 @@ class BackupAndRestore(Callback):
     def on_train_begin(self, logs=None) -> None:
         self._epoch = 0
         self._batches = 0
+        self._check_backup_dir()
         if os.path.exists(self.backup_path):
             self._restore()
         self._epoch_start_rate = self._rate()
+
+    def _check_backup_dir(self) -> None:
+        """Makes sure backups can be written, before any step runs."""
+        from jeras.saving.atomic import prepare_directory
+
+        if os.path.exists(self.backup_dir) and not os.path.isdir(self.backup_dir):
+            raise NotADirectoryError(
+                errno.ENOTDIR,
+                f"BackupAndRestore cannot keep its backup in '{self.backup_dir}': it is a file, not a directory. "
+                f"Choose a directory for the backups. Received: backup_dir={self.backup_dir!r}",
+            )
+        prepare_directory(os.path.abspath(self.backup_path), argument="backup_dir", received=self.backup_dir)
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
         self._epoch = epoch
@@ -106,29 +144,84 @@ class BackupAndRestore(Callback):
         return None if callable(optimizer._learning_rate) else float(optimizer.learning_rate)
 
     def _save(self, epoch: int, step: int, rate: float | None) -> None:
-        from jeras.saving.atomic import atomic_path
+        from jeras.saving.atomic import write_bytes
 
         model = self.model
         optimizer = model.optimizer
-        meta = {
-            "format": _FORMAT,
-            "epoch": epoch,
-            "step": step,
-            "steps_per_epoch": self.params.get("steps"),
-            "fit_seed": int(self.run.seed),
-            "learning_rate": rate,
-        }
-        arrays = {f"weight_{i}": w for i, w in enumerate(model.get_weights())}
-        arrays.update({f"optimizer_{i}": w for i, w in enumerate(optimizer.get_weights())})
-        with atomic_path(self.backup_path) as temporary, open(temporary, "wb") as handle:
-            np.savez(handle, meta=np.array(json.dumps(meta)), **arrays)
+        meta = json.dumps(
+            {
+                "format": _FORMAT,
+                "epoch": epoch,
+                "step": step,
+                "steps_per_epoch": self.params.get("steps"),
+                "fit_seed": int(self.run.seed),
+                "learning_rate": rate,
+            }
+        )
+        arrays = {f"weight_{i}": np.asarray(w) for i, w in enumerate(model.get_weights())}
+        arrays.update({f"optimizer_{i}": np.asarray(w) for i, w in enumerate(optimizer.get_weights())})
+        buffer = io.BytesIO()
+        np.savez(buffer, meta=np.array(meta), checksum=np.array(_digest(meta, arrays)), **arrays)
+        write_bytes(self.backup_path, buffer.getbuffer())
+
+    def _damaged(self, reason: str) -> CorruptBackupError:
+        return CorruptBackupError(
+            f"The backup '{self.backup_path}' cannot be restored: {reason}. Delete it to train from the first epoch "
+            f"(it was not written by an intact BackupAndRestore save). Received: backup_dir={self.backup_dir!r}"
+        )
+
+    def _read(self) -> tuple[dict[str, Any], list[np.ndarray], list[np.ndarray]]:
+        """The backup's metadata, weights and optimizer slots, all checked (see the class docstring)."""
+        from jeras.datasets.npz import read_npz
+
+        path = self.backup_path
+        try:
+            with open(path, "rb") as handle:
+                data = handle.read()
+        except OSError as err:
+            raise OSError(err.errno, f"Cannot read the backup '{path}': {err.strerror}") from err
+        try:
+            arrays = read_npz(io.BytesIO(data), source=path)
+        except ValueError as err:
+            raise self._damaged(f"it is not a readable backup archive ({err})") from err
+        text, digest = arrays.pop("meta", None), arrays.pop("checksum", None)
+        if text is None or text.shape != () or text.dtype.kind != "U":
+            raise self._damaged("it holds no metadata")
+        try:
+            meta = json.loads(str(text[()]))
+        except (ValueError, RecursionError) as err:
+            raise self._damaged(f"its metadata is not valid JSON ({err})") from err
+        if not isinstance(meta, dict) or meta.get("format") not in (1, _FORMAT):
+            raise self._damaged(f"its metadata is not that of a backup format jeras knows ({str(meta)[:100]})")
+        if meta["format"] == _FORMAT:
+            if digest is None or digest.shape != () or str(digest[()]) != _digest(str(text[()]), arrays):
+                raise self._damaged("its SHA-256 checksum does not match its content")
+        rate = meta.get("learning_rate")
+        steps = meta.get("steps_per_epoch")
+        if not (
+            all(_is_count(meta.get(key)) for key in ("epoch", "step"))
+            and isinstance(meta.get("fit_seed"), int)
+            and (steps is None or _is_count(steps))
+            and (rate is None or (isinstance(rate, (int, float)) and math.isfinite(rate)))
+        ):
+            raise self._damaged(f"its metadata holds impossible values ({str(meta)[:200]})")
+        lists = {}
+        for kind in ("weight", "optimizer"):
+            count = sum(name.startswith(f"{kind}_") for name in arrays)
+            if any(f"{kind}_{i}" not in arrays for i in range(count)):
+                raise self._damaged(f"its {kind} arrays are not numbered 0..{count - 1}")
+            lists[kind] = [arrays[f"{kind}_{i}"] for i in range(count)]
+        for kind, values in lists.items():
+            for i, value in enumerate(values):
+                if value.dtype.kind == "f" and not np.isfinite(value).all():
+                    raise self._damaged(
+                        f"its array {kind}_{i} holds NaN or infinite values (training had diverged when it was saved)"
+                    )
+        return meta, lists["weight"], lists["optimizer"]
 
     def _restore(self) -> None:
         model = self.model
-        with np.load(self.backup_path, allow_pickle=False) as data:
-            meta = json.loads(str(data["meta"]))
-            weights = [data[f"weight_{i}"] for i in range(sum(k.startswith("weight_") for k in data.files))]
-            slots = [data[f"optimizer_{i}"] for i in range(sum(k.startswith("optimizer_") for k in data.files))]
+        meta, weights, slots = self._read()
         try:
             model.set_weights(weights)
             model.optimizer.set_weights(slots)

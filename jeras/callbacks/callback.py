@@ -14,12 +14,18 @@ class Callback:
     `on_batch_begin`/`on_batch_end` aliases for training batches). `self.model` is the model
     being trained and `self.params` holds `epochs`, `steps` and `verbose`.
 
-    Steps run in compiled chunks; batch hooks are replayed after each chunk with the logs of
-    every step, so they see every batch, but weights read from a batch hook are those at the
-    end of the chunk. A callback that needs the weights after exactly every N-th batch sets
+    Batch hooks run as in tf.keras: `on_train_batch_begin` before the batch is trained, and
+    what it sets (`keras.backend.set_value(self.model.optimizer.learning_rate, ...)`, new
+    weights) applies to that batch; `on_train_batch_end` after it, seeing that batch's weights.
+    `fit` then trains one batch per compiled call. A callback whose batch hooks only read the
+    logs sets `replays_batch_logs = True`: its hooks are replayed after each compiled chunk of
+    many steps, with the logs of every step (weights read there are those at the end of the
+    chunk). Left as None, hooks its class defines run live and hooks set on the instance (a
+    built-in callback installing a logging hook) are replayed; `False` makes every hook live
+    (LambdaCallback, whose functions are user code). A callback that needs the weights after exactly every N-th batch sets
     `sync_every_steps = N` and `fit` ends a chunk there. `self.model.stop_training = True`
-    set in a batch hook stops training at the end of the chunk; set in `on_epoch_end`, after
-    that epoch.
+    set in a batch hook stops training after that batch (or chunk); set in `on_epoch_end`,
+    after that epoch.
 
     `self.run` is the `FitRun` of the current `fit` (its seed, where it starts, and
     `run.resume(...)` for a callback that restores a backup).
@@ -38,6 +44,7 @@ class Callback:
 
     sync_every_steps: int | None = None
     replays_epoch_logs: bool = False
+    replays_batch_logs: bool | None = None
     halts_on_nan: bool = False
 
     def __init__(self):
@@ -115,6 +122,13 @@ def overrides_batch_hooks(callback: Callback, mode: str) -> bool:
     )
 
 
+def _runs_batches_live(callback: Callback, mode: str) -> bool:
+    replays = getattr(callback, "replays_batch_logs", None)
+    if replays is not None:
+        return not replays
+    return any(getattr(type(callback), hook, None) is not getattr(Callback, hook) for hook in _BATCH_HOOKS[mode])
+
+
 class CallbackList:
     """Calls each hook on every callback, in order.
 
@@ -150,6 +164,17 @@ class CallbackList:
         counts = [cb.sync_every_steps for cb in self.callbacks if getattr(cb, "sync_every_steps", None)]
         return math.gcd(*counts) if counts else None
 
+    def live_batches(self, mode: str) -> bool:
+        """Whether some callback's batch hooks may change training (see `Callback.replays_batch_logs`),
+        so that each batch runs on its own, between its begin and end hooks."""
+        return any(_runs_batches_live(cb, mode) for cb in self._step_level(mode))
+
+    def begin_batch(self, mode: str, step: int) -> None:
+        """Calls the batch-begin hooks of the step-level callbacks before `step` runs."""
+        begin = _BATCH_HOOKS[mode][0]
+        for cb in self._step_level(mode):
+            getattr(cb, begin)(step, {})
+
     def needs_step_logs(self, mode: str) -> bool:
         return bool(self._step_level(mode))
 
@@ -157,14 +182,23 @@ class CallbackList:
         return any(overrides_batch_hooks(cb, mode) for cb in self.callbacks)
 
     def replay_batches(
-        self, mode: str, first_step: int, step_logs: list[dict] | None, last_step: int, last_logs: dict
+        self,
+        mode: str,
+        first_step: int,
+        step_logs: list[dict] | None,
+        last_step: int,
+        last_logs: dict,
+        *,
+        begun: bool = False,
     ) -> None:
-        """Calls the batch hooks for the steps `first_step..last_step` of one finished chunk."""
+        """Calls the batch hooks for the steps `first_step..last_step` of one finished chunk
+        (only the end hooks when `begun`: `begin_batch` ran before the step)."""
         n = len(step_logs) if step_logs is not None else 0
         begin, end = _BATCH_HOOKS[mode][:2]
         for cb in self._step_level(mode):
             for i in range(n):
-                getattr(cb, begin)(first_step + i, {})
+                if not begun:
+                    getattr(cb, begin)(first_step + i, {})
                 getattr(cb, end)(first_step + i, step_logs[i])
         for cb in self.callbacks:
             if getattr(cb, "chunk_level", False):

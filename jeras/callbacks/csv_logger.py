@@ -41,6 +41,8 @@ class CSVLogger(Callback):
         super().__init__()
         if not isinstance(separator, str) or len(separator) != 1:
             raise ValueError(f"separator must be a single character. Received: separator={separator!r}")
+        if not isinstance(filename, (str, os.PathLike)) or not os.fspath(filename):
+            raise TypeError(f"filename must be a non-empty file path. Received: filename={filename!r}")
         self.filename = os.fspath(filename)
         self.sep = separator
         self.append = bool(append)
@@ -53,15 +55,21 @@ class CSVLogger(Callback):
         self._close()
         self.keys = None
         self._warned = set()
-        write_header = True
-        if self.append and os.path.exists(self.filename):
-            with open(self.filename, encoding="utf-8") as f:
-                write_header = not f.readline()
-        directory = os.path.dirname(self.filename)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
-        self._write_header = write_header
-        self._file = open(self.filename, "a" if self.append else "w", newline="", encoding="utf-8")
+        from jeras.saving.atomic import prepare_directory
+
+        prepare_directory(os.path.abspath(self.filename), argument="filename", received=self.filename)
+        try:
+            write_header = True
+            if self.append and os.path.exists(self.filename):
+                with open(self.filename, encoding="utf-8", errors="replace") as f:
+                    write_header = not f.readline()
+            self._write_header = write_header
+            self._file = open(self.filename, "a" if self.append else "w", newline="", encoding="utf-8")
+        except OSError as err:
+            raise OSError(
+                err.errno,
+                f"CSVLogger cannot write '{self.filename}': {err.strerror}. Received: filename={self.filename!r}",
+            ) from err
 
     def on_epoch_end(self, epoch: int, logs=None) -> None:
         logs = logs or {}

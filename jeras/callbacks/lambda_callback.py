@@ -47,6 +47,8 @@ class LambdaCallback(Callback):
         >>> model.fit(x, y, callbacks=[log])  # doctest: +SKIP
     """
 
+    replays_batch_logs = False  # its functions are user code, which may set the learning rate
+
     def __init__(
         self,
         on_epoch_begin: Callable | None = None,

@@ -96,6 +96,41 @@ class ModelCheckpoint(Callback):
     # ------------------------------------------------------------------ hooks
     def on_train_begin(self, logs=None) -> None:
         self._reset()
+        self._check_filepath()
+
+    def _check_filepath(self) -> None:
+        """Checks, before any step, that the template names only logs this fit has and that files
+        can be written where it points."""
+        from jeras.saving.atomic import check_writable
+
+        names = self.params.get("metrics")
+        if names is None:
+            return
+        if self.save_freq != "epoch":
+            names = [name for name in names if not name.startswith("val_")]
+        values = {**dict.fromkeys(names, 0.0), "lr": 0.0, "learning_rate": 0.0, "epoch": 1}
+        if self.save_freq != "epoch":
+            values["batch"] = 1
+        unknown = sorted(name for name in self._fields if name.split(".")[0].split("[")[0] not in values)
+        if unknown and not self.params.get("_logs_complete", True):
+            # Another callback of this fit may write those logs (a user callback adding
+            # `val_loss`): the save itself says which value is missing, as tf.keras does.
+            values.update(dict.fromkeys(unknown, 0.0))
+            unknown = []
+        if unknown:
+            raise ValueError(
+                f"ModelCheckpoint's filepath names {', '.join(unknown)}, which this fit will not log "
+                f"({'batch' if self.save_freq != 'epoch' else 'epoch'} logs: {', '.join(sorted(values))}). "
+                f"Received: filepath={self.filepath!r}"
+            )
+        try:
+            path = self.filepath.format(**values)
+        except (ValueError, KeyError, IndexError, AttributeError, TypeError) as err:
+            raise ValueError(
+                f"ModelCheckpoint cannot fill its filepath template ({type(err).__name__}: {err}). "
+                f"Received: filepath={self.filepath!r}"
+            ) from err
+        check_writable(path)
 
     def on_epoch_begin(self, epoch: int, logs=None) -> None:
         self._epoch = epoch

@@ -8,6 +8,7 @@ embedding projector; `<log_dir>/validation` holds the validation scalars.
 
 from __future__ import annotations
 
+import errno
 import os
 import time
 import warnings
@@ -147,6 +148,8 @@ class TensorBoard(Callback):
                     "TensorBoard(write_images=True) encodes images with Pillow: pip install pillow. "
                     "Received: write_images=True"
                 ) from err
+        if not isinstance(log_dir, (str, os.PathLike)) or not os.fspath(log_dir):
+            raise TypeError(f"log_dir must be a non-empty directory path. Received: log_dir={log_dir!r}")
         self.log_dir = os.fspath(log_dir)
         self.histogram_freq = histogram_freq
         self.write_graph = bool(write_graph)
@@ -179,7 +182,15 @@ class TensorBoard(Callback):
 
     # ------------------------------------------------------------------ hooks
     def on_train_begin(self, logs=None) -> None:
+        from jeras.saving.atomic import check_writable
+
         self._close()
+        if os.path.exists(self.log_dir) and not os.path.isdir(self.log_dir):
+            raise NotADirectoryError(
+                errno.ENOTDIR,
+                f"TensorBoard cannot write logs into '{self.log_dir}': it is a file. Received: log_dir={self.log_dir!r}",
+            )
+        check_writable(os.path.join(self.log_dir, _TRAIN, "events"), argument="log_dir", received=self.log_dir)
         self._step_base: int | None = None
         self._batches = 0
         self._tracing = False

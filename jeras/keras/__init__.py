@@ -10,10 +10,12 @@ from jeras.keras import (
     callbacks,
     constraints,
     datasets,
+    distribute,
     initializers,
     layers,
     losses,
     metrics,
+    mixed_precision,
     models,
     optimizers,
     regularizers,
@@ -21,10 +23,18 @@ from jeras.keras import (
 )
 from jeras.keras import preprocessing as preprocessing
 from jeras.keras import wrappers as wrappers
+from jeras.keras._unsupported import unsupported_getattr
 from jeras.layers import Input
 from jeras.models import Model, Sequential
 
+__version__ = "2.15.0"
+"""The tf.keras release whose API jeras follows (the Keras of TensorFlow 2.15), not an installed Keras.
+Code that checks `keras.__version__` takes its tf.keras 2.x branch; `jeras.__version__` is jeras' own."""
+
+__getattr__ = unsupported_getattr("")
+
 __all__ = [
+    "__version__",
     "Input",
     "Model",
     "Sequential",
@@ -33,10 +43,12 @@ __all__ = [
     "callbacks",
     "constraints",
     "datasets",
+    "distribute",
     "initializers",
     "layers",
     "losses",
     "metrics",
+    "mixed_precision",
     "models",
     "optimizers",
     "regularizers",

@@ -23,6 +23,9 @@ from jeras.activations import (
     swish,
     tanh,
 )
+from jeras.keras._unsupported import unsupported_getattr
+
+__getattr__ = unsupported_getattr("activations")
 
 __all__ = [
     "deserialize",

@@ -15,6 +15,9 @@ from jeras.callbacks import (
     TensorBoard,
     TerminateOnNaN,
 )
+from jeras.keras._unsupported import unsupported_getattr
+
+__getattr__ = unsupported_getattr("callbacks")
 
 __all__ = [
     "BackupAndRestore",

@@ -10,6 +10,9 @@ from jeras.datasets import (
     mnist,
     reuters,
 )
+from jeras.keras._unsupported import unsupported_getattr
+
+__getattr__ = unsupported_getattr("datasets")
 
 __all__ = [
     "boston_housing",

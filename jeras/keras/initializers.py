@@ -36,6 +36,9 @@ from jeras.initializers import (
     variance_scaling,
     zeros,
 )
+from jeras.keras._unsupported import unsupported_getattr
+
+__getattr__ = unsupported_getattr("initializers")
 
 __all__ = [
     "Constant",

@@ -1,6 +1,7 @@
-"""`keras.optimizers` (and `keras.optimizers.schedules`)."""
+"""`keras.optimizers` (and `keras.optimizers.schedules`; `lr=` is accepted with a DeprecationWarning)."""
 
 from jeras import schedules
+from jeras.keras._unsupported import unsupported_getattr
 from jeras.optimizers import (
     SGD,
     Adadelta,
@@ -8,6 +9,7 @@ from jeras.optimizers import (
     Adam,
     Adamax,
     AdamW,
+    Lion,
     Nadam,
     Optimizer,
     RMSprop,
@@ -16,6 +18,8 @@ from jeras.optimizers import (
     serialize,
 )
 
+__getattr__ = unsupported_getattr("optimizers")
+
 __all__ = [
     "SGD",
     "Adadelta",
@@ -23,6 +27,7 @@ __all__ = [
     "Adam",
     "AdamW",
     "Adamax",
+    "Lion",
     "Nadam",
     "Optimizer",
     "RMSprop",

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from jeras.layers.activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax, ThresholdedReLU
 from jeras.layers.attention import Attention, MultiHeadAttention, UnitNormalization
 from jeras.layers.convolutional import Conv1D, Conv2D, Conv3D
 from jeras.layers.convolutional_depthwise import DepthwiseConv2D, SeparableConv1D, SeparableConv2D
 from jeras.layers.convolutional_transpose import Conv1DTranspose, Conv2DTranspose
-from jeras.layers.core import Activation, Dense
+from jeras.layers.core import Activation, Dense, Identity
 from jeras.layers.embedding import Embedding
 from jeras.layers.input_layer import Input, InputLayer
 from jeras.layers.lambda_layer import Lambda, enable_unsafe_deserialization, in_safe_mode, safe_mode_scope
@@ -158,6 +159,13 @@ _REGISTRY = registry_of(
     RandomRotation,
     RandomTranslation,
     RandomZoom,
+    ReLU,
+    LeakyReLU,
+    PReLU,
+    ELU,
+    ThresholdedReLU,
+    Softmax,
+    Identity,
     # tf.keras 2 also accepts its short aliases as class names in configs.
     aliases={
         "Convolution1D": Conv1D,
@@ -198,7 +206,9 @@ def deserialize(config: dict[str, Any], custom_objects: dict | None = None) -> L
 
 
 __all__ = [
+    "ELU",
     "Activation",
+    "Identity",
     "Add",
     "AlphaDropout",
     "Attention",
@@ -245,6 +255,7 @@ __all__ = [
     "Lambda",
     "Layer",
     "LayerNormalization",
+    "LeakyReLU",
     "Masking",
     "MaxPooling1D",
     "MaxPooling2D",
@@ -254,6 +265,7 @@ __all__ = [
     "MultiHeadAttention",
     "Multiply",
     "Normalization",
+    "PReLU",
     "Permute",
     "RNN",
     "RandomContrast",
@@ -261,6 +273,7 @@ __all__ = [
     "RandomRotation",
     "RandomTranslation",
     "RandomZoom",
+    "ReLU",
     "RepeatVector",
     "Rescaling",
     "Reshape",
@@ -269,11 +282,13 @@ __all__ = [
     "SeparableConv2D",
     "SimpleRNN",
     "SimpleRNNCell",
+    "Softmax",
     "SpatialDropout1D",
     "SpatialDropout2D",
     "StringLookup",
     "Subtract",
     "TextVectorization",
+    "ThresholdedReLU",
     "TimeDistributed",
     "UnitNormalization",
     "UpSampling1D",

@@ -1,4 +1,4 @@
-"""Core layers: `Dense` and `Activation`."""
+"""Core layers: `Dense`, `Activation` and `Identity`."""
 
 from __future__ import annotations
 
@@ -142,3 +142,20 @@ class Activation(Layer):
 
     def get_config(self) -> dict[str, Any]:
         return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+
+class Identity(Layer):
+    """Returns its inputs unchanged (a placeholder, as in tf.keras 2.x and Keras 3).
+
+    Input shape: any. Output shape: same as input.
+
+    Example:
+
+        >>> float(Identity()([2.0])[0])
+        2.0
+    """
+
+    supports_masking = True
+
+    def call(self, inputs):
+        return inputs

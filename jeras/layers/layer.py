@@ -15,7 +15,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jeras import backend
+from jeras import backend, mixed_precision
+from jeras.backend import allocation
 from jeras.backend.variables import Variable, current_scope
 from jeras.layers import mask_table
 
@@ -70,13 +71,21 @@ class Layer:
         object.__setattr__(self, "_sublayers", [])
         self.name = name or backend.unique_name(backend.to_snake_case(type(self).__name__))
         self._trainable = bool(trainable)
-        self.dtype = backend.standardize_dtype(dtype)
+        policy = mixed_precision.policy_of(dtype)
+        # With a policy (a `mixed_*` name or a global policy), `dtype` is the weights' dtype and
+        # `compute_dtype` what `call` computes in (jeras.mixed_precision).
+        self.dtype_policy = policy
+        self.dtype = backend.standardize_dtype(dtype if policy is None else policy.variable_dtype)
+        self.compute_dtype = self.dtype if policy is None else policy.compute_dtype
         self.built = False
         self._own_weights: list[Variable] = []
         self._regularized: list[tuple[Variable, Any]] = []
         self.activity_regularizer = None
         self._build_shapes = None
         self._inbound_nodes: list = []
+        self._call_losses: list = []
+        self._loss_functions: list = []
+        self._metric_names: list[str] = []
         self._batch_input_shape = self._read_input_shape_kwargs(kwargs)
         parameters = inspect.signature(self.call).parameters
         self._call_accepts_training = "training" in parameters
@@ -145,6 +154,7 @@ class Layer:
             initializer = "glorot_uniform" if jnp.issubdtype(jnp.dtype(dtype), jnp.floating) else "zeros"
         init = initializers.get(initializer)
         name = name or f"variable_{len(self._own_weights)}"
+        allocation.reserve(self, name, shape)  # before allocating: a rebuilt config may be damaged
         variable = Variable(
             init(shape, dtype=dtype),
             name=name,
@@ -249,11 +259,86 @@ class Layer:
 
     @property
     def losses(self) -> list[jax.Array]:
-        """Regularization penalties of this layer's weights (evaluated on the current values)."""
+        """The losses of this layer and its sublayers: the penalties of their regularized weights
+        (on the current values), the zero-argument functions given to `add_loss`, and the losses
+        their calls reported (`add_loss`, activity regularizers): inside a training step those of
+        the step's call, outside one those of each layer's last call."""
+        out = self.weight_penalties()
+        members = {id(layer) for layer, _ in self._all_layers()}
+        scope = current_scope()
+        if scope is not None:
+            out.extend(value for layer, value in scope.loss_entries if id(layer) in members)
+        else:
+            for layer, _ in self._all_layers():
+                out.extend(layer._call_losses)
+        return out
+
+    def weight_penalties(self) -> list[jax.Array]:
+        """The regularization penalties of the weights of this layer and its sublayers, and the values
+        of the zero-argument loss functions given to `add_loss` (evaluated on the current values)."""
         out = []
         for layer, _ in self._all_layers():
             out.extend(reg(v.value) for v, reg in layer._regularized)
+            out.extend(jnp.asarray(fn()) for fn in layer._loss_functions)
         return out
+
+    def add_loss(self, losses) -> None:
+        """Adds a loss (a scalar array, a list of them, or a zero-argument function) to the model's loss.
+
+        Call it from `call` with a value computed from the inputs (an activity penalty): inside
+        `fit` it joins that step's loss; outside, `layer.losses` holds the losses of the layer's last
+        call. A zero-argument function (a penalty on a weight) is evaluated whenever the loss is.
+
+        Args:
+            losses: a scalar array, a list of them, or a callable taking no arguments.
+        """
+        from jeras.layers.symbolic import KerasTensor
+
+        for value in losses if isinstance(losses, (list, tuple)) else [losses]:
+            if isinstance(value, KerasTensor):
+                raise TypeError(
+                    "add_loss received a symbolic tensor: jeras adds losses from inside a layer's call. Write a "
+                    "Layer whose call computes the loss and calls self.add_loss(...) on it, and put it in the model. "
+                    f"Received: losses={value!r}"
+                )
+            if callable(value):
+                self._loss_functions.append(value)
+                continue
+            value = jnp.sum(jnp.asarray(value))
+            scope = current_scope()
+            if scope is not None:
+                scope.add_loss(self, value)
+            else:
+                self._call_losses.append(value)
+
+    def add_metric(self, value, name: str | None = None, aggregation: str | None = None) -> None:
+        """Reports a value from `call` as a metric of the model (tf.keras 2.x; removed from Keras 3).
+
+        Its mean over the epoch's batches (each weighted by its number of values) is logged under
+        `name` in `fit` and `evaluate`, after the compiled metrics (and as `val_<name>` for
+        validation data).
+
+        Args:
+            value: an array computed in `call`.
+            name: the log name; required.
+            aggregation: `"mean"` or None (the mean). Default None.
+        """
+        if not isinstance(name, str) or not name:
+            raise ValueError(f"add_metric needs a name for the metric in the logs. Received: name={name!r}")
+        if aggregation not in (None, "mean"):
+            raise ValueError(f"add_metric supports aggregation='mean' only. Received: aggregation={aggregation!r}")
+        if name not in self._metric_names:
+            self._metric_names.append(name)
+        scope = current_scope()
+        if scope is not None:
+            scope.add_metric(self, name, value)
+
+    def layer_metric_names(self) -> list[str]:
+        """The names given to `add_metric` by this layer and its sublayers in the calls made so far."""
+        names: list[str] = []
+        for layer, _ in self._all_layers():
+            names.extend(n for n in layer._metric_names if n not in names)
+        return names
 
     # ------------------------------------------------------------------ computation
     def build(self, input_shape) -> None:
@@ -284,13 +369,19 @@ class Layer:
         mask = kwargs["mask"] if "mask" in kwargs else mask_table.input_mask(inputs)
         inputs = jax.tree_util.tree_map(self._to_array, inputs, is_leaf=lambda x: isinstance(x, Variable))
         self._maybe_build(inputs)
+        if current_scope() is None:
+            self._call_losses = []  # `losses` outside a step: those of the last call
         if self._call_accepts_training:
             kwargs["training"] = bool(training) if training is not None else False
         if self._call_accepts_mask:
             kwargs["mask"] = mask
         else:
             kwargs.pop("mask", None)
-        outputs = self.call(inputs, *args, **kwargs)
+        if self.compute_dtype != self.dtype:
+            with mixed_precision.autocast(self.compute_dtype):
+                outputs = self.call(inputs, *args, **kwargs)
+        else:
+            outputs = self.call(inputs, *args, **kwargs)
         output_mask = self.compute_mask(inputs, mask)
         if output_mask is not None:
             mask_table.attach_output_masks(outputs, output_mask)
@@ -298,7 +389,7 @@ class Layer:
             scope = current_scope()
             penalty = sum(self.activity_regularizer(x) / x.shape[0] for x in jax.tree_util.tree_leaves(outputs))
             if scope is not None:
-                scope.losses.append(penalty)
+                scope.add_loss(self, penalty)
         return outputs
 
     def _to_array(self, x):
@@ -308,8 +399,8 @@ class Layer:
             arr = x
         else:
             arr = jnp.asarray(np.asarray(x))
-        if jnp.issubdtype(arr.dtype, jnp.floating) and arr.dtype != jnp.dtype(self.dtype):
-            arr = arr.astype(self.dtype)
+        if jnp.issubdtype(arr.dtype, jnp.floating) and arr.dtype != jnp.dtype(self.compute_dtype):
+            arr = arr.astype(self.compute_dtype)
         return arr
 
     supports_masking = False
@@ -324,7 +415,8 @@ class Layer:
 
     # ------------------------------------------------------------------ config
     def get_config(self) -> dict[str, Any]:
-        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        dtype = self.dtype if self.dtype_policy is None or not self.dtype_policy.mixed else self.dtype_policy.name
+        config: dict[str, Any] = {"name": self.name, "trainable": self.trainable, "dtype": dtype}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = list(self._batch_input_shape)
         return config

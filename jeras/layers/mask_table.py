@@ -1,53 +1,28 @@
 """The table of timestep masks: how `Embedding(mask_zero=True)` and `Masking` tell later layers which steps are padding.
 
-A mask travels beside the array it describes rather than inside it: JAX arrays and tracers
-cannot carry attributes, so `attach_mask` files the mask under the array's identity in a table
-that forgets an entry as soon as the array is garbage-collected (a weak reference, so nothing
-outlives a trace). `Layer.__call__` reads the mask of its inputs, passes it to `call` when `call`
-takes a `mask` argument, and files the layer's `compute_mask` result under the outputs. This
-works the same in eager calls, in `Sequential` and functional models, and inside compiled steps.
+A mask travels beside the array it describes rather than inside it: `attach_mask` files the
+mask in an `ArrayTable` (`jeras.backend.array_table`) under the array's identity, and the entry
+is forgotten as soon as the array is garbage-collected. `Layer.__call__` reads the mask of its
+inputs, passes it to `call` when `call` takes a `mask` argument, and files the layer's
+`compute_mask` result under the outputs. This works the same in eager calls, in `Sequential`
+and functional models, and inside compiled steps.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from typing import Any
+from jeras.backend.array_table import ArrayTable
 
-import jax
-
-_lock = threading.Lock()
-_masks: dict[int, tuple[weakref.ref, Any]] = {}
-
-
-def _forget(key: int):
-    def callback(_ref) -> None:
-        with _lock:
-            entry = _masks.get(key)
-            if entry is not None and entry[0] is _ref:
-                del _masks[key]
-
-    return callback
+_masks = ArrayTable()
 
 
 def attach_mask(x, mask) -> None:
     """Files `mask` as the mask of array `x` (None clears it); other objects are ignored."""
-    if not isinstance(x, (jax.Array, jax.core.Tracer)):
-        return
-    key = id(x)
-    with _lock:
-        if mask is None:
-            _masks.pop(key, None)
-            return
-        _masks[key] = (weakref.ref(x, _forget(key)), mask)
+    _masks.attach(x, mask)
 
 
 def mask_of(x):
     """Returns the mask filed for array `x`, or None."""
-    entry = _masks.get(id(x))
-    if entry is None or entry[0]() is not x:
-        return None
-    return entry[1]
+    return _masks.get(x)
 
 
 def input_mask(inputs):

@@ -11,7 +11,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jeras import backend, constraints, initializers, regularizers
+from jeras import backend, constraints, initializers, regularizers, tabular
 from jeras.backend.variables import current_scope
 from jeras.layers.layer import Layer
 
@@ -442,7 +442,9 @@ class Normalization(Layer):
         return tuple(jnp.asarray(c) for c in self._constants)
 
     def call(self, inputs):
-        if inputs.ndim != self._ndim:
+        # With axis=None the statistics are scalars and apply to inputs of any rank: as in
+        # tf.keras, a layer adapted on 1-D data serves a model whose inputs are (batch, 1).
+        if self._keep and inputs.ndim != self._ndim:
             raise ValueError(
                 f"Layer '{self.name}' (Normalization) was built for inputs of rank {self._ndim}. "
                 f"Received: inputs with shape {tuple(inputs.shape)}"
@@ -450,7 +452,7 @@ class Normalization(Layer):
         if not jnp.issubdtype(inputs.dtype, jnp.floating):
             inputs = inputs.astype(self.dtype)
         mean, variance = self._statistics()
-        shape = tuple(inputs.shape[i] if i in self._keep else 1 for i in range(self._ndim))
+        shape = tuple(inputs.shape[i] if i in self._keep else 1 for i in range(inputs.ndim))
         mean = mean.astype(inputs.dtype).reshape(shape)
         std = jnp.maximum(jnp.sqrt(variance.astype(inputs.dtype)), backend.epsilon()).reshape(shape)
         if self.invert:
@@ -483,6 +485,10 @@ class Normalization(Layer):
             if not self.built:
                 self._build_shapes = (None,) + batch.shape[1:]
                 self.build(self._build_shapes)
+                if self._batch_input_shape is None:
+                    # As tf.keras: an adapted first layer gives a Sequential model its input
+                    # shape, so the model is built (and `summary()` works) before any data.
+                    self._batch_input_shape = self._build_shapes
             batch_mean, batch_var, n = self._batch_moments(batch)
             if n == 0:
                 continue
@@ -502,12 +508,12 @@ class Normalization(Layer):
         self.count.assign(min(count, np.iinfo(np.int32).max))
 
     def _batch_moments(self, batch: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
-        if batch.ndim != self._ndim or any(batch.shape[a] != self._input_dims[a] for a in self._keep):
+        if self._keep and (batch.ndim != self._ndim or any(batch.shape[a] != self._input_dims[a] for a in self._keep)):
             raise ValueError(
                 f"adapt data must match the layer's input shape {self._input_dims} on the kept axes "
                 f"{list(self._keep)}. Received: a batch of shape {batch.shape}"
             )
-        reduce = tuple(i for i in range(self._ndim) if i not in self._keep)
+        reduce = tuple(i for i in range(batch.ndim) if i not in self._keep)
         n = math.prod(batch.shape[i] for i in reduce)
         if n == 0:
             return np.zeros(self._stat_shape), np.zeros(self._stat_shape), 0
@@ -523,6 +529,8 @@ class Normalization(Layer):
                 raise ValueError(f"adapt needs data with a batch axis. Received: data={_describe(x)}")
             return arr.astype(np.float64)
 
+        if tabular.is_pandas(data):
+            data = tabular.to_numpy(data, argument="data")
         if isinstance(data, (np.ndarray, jax.Array, list, tuple)):
             arr = as_array(data)
             size = batch_size or max(len(arr), 1)

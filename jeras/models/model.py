@@ -13,8 +13,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from jeras import optimizers
+from jeras import distribution as distribution_module
+from jeras import mixed_precision, optimizers
 from jeras.layers.layer import Layer
+from jeras.layers.symbolic import KerasTensor
+from jeras.models.legacy import LegacyModelMethods, deprecated
 from jeras.models.summary import print_summary
 from jeras.training.loop import Trainer
 from jeras.training.objectives import Objectives
@@ -24,7 +27,7 @@ class NotCompiledError(ValueError, RuntimeError):
     """Raised by fit/evaluate/train_on_batch before `compile()` (a RuntimeError in tf.keras)."""
 
 
-class Model(Layer):
+class Model(LegacyModelMethods, Layer):
     """A trainable model. Subclass it and override `call(inputs, training=None)`.
 
     Args:
@@ -33,10 +36,15 @@ class Model(Layer):
     """
 
     def __new__(cls, *args: Any, **kwargs: Any):
-        if cls is Model and (args or "inputs" in kwargs or "outputs" in kwargs):
+        if args or "inputs" in kwargs or "outputs" in kwargs:
             from jeras.models.functional import Functional
 
-            return super().__new__(Functional)
+            if cls is Model:
+                return super().__new__(Functional)
+            if not issubclass(cls, Functional) and cls.call is Layer.call:
+                # `class MyModel(keras.Model)` without a `call`, built from tensors (the tf.keras idiom for
+                # a functional model with its own train_step): a functional model of that class.
+                return super().__new__(_functional_variant(cls))
         return super().__new__(cls)
 
     def __init__(self, *args: Any, **kwargs: Any):
@@ -97,6 +105,20 @@ class Model(Layer):
     def _maybe_build(self, inputs) -> None:
         """Subclassed models build their layers lazily, as `call` reaches them."""
 
+    def __call__(self, inputs, *args, **kwargs):
+        outputs = super().__call__(inputs, *args, **kwargs)
+        if not self.built and type(self)._ensure_built is Model._ensure_built:
+            # A subclassed model is built by its first call, as in tf.keras (`summary()` works after it).
+            is_tensor = lambda t: isinstance(t, KerasTensor)  # noqa: E731
+            ins = jax.tree_util.tree_leaves(inputs, is_leaf=is_tensor)
+            outs = jax.tree_util.tree_leaves(outputs, is_leaf=is_tensor)
+            if all(hasattr(a, "shape") and len(a.shape) > 0 for a in ins + outs):
+                self._input_count = len(ins)
+                self._input_shapes = [(None,) + tuple(a.shape[1:]) for a in ins]
+                self._output_specs = [(None,) + tuple(o.shape[1:]) for o in outs]
+                self.built = True
+        return outputs
+
     def build(self, input_shape) -> None:
         """Builds the model for inputs of `input_shape` (batch axis first; a list for several inputs)."""
         shapes = (
@@ -152,11 +174,20 @@ class Model(Layer):
         if kwargs:
             raise TypeError(f"Unknown keyword argument(s) for compile: {sorted(kwargs)}. Received: {kwargs!r}")
         self.optimizer = optimizers.get(optimizer)
+        policy = self.dtype_policy or mixed_precision.policy_of(None)
+        if policy is not None and policy.name == "mixed_float16" and not hasattr(self.optimizer, "scale_loss"):
+            # As tf.keras 2.x: float16 training gets dynamic loss scaling (jeras.loss_scale).
+            from jeras.loss_scale import LossScaleOptimizer
+
+            self.optimizer = LossScaleOptimizer(self.optimizer)
         self._objectives = Objectives(loss, metrics, loss_weights, weighted_metrics)
         if self._outputs_known():
             self._objectives.check_outputs(self.output_names)
         self.loss = loss
         self.run_eagerly = bool(run_eagerly)
+        # The devices it trains on: the distribution active when it is compiled (a strategy's
+        # `scope()` or `set_distribution`), as tf.keras ties a model to the strategy of its scope.
+        self._distribution = distribution_module.distribution()
         self._engine = None
         self._batch_metrics = None
 
@@ -170,9 +201,109 @@ class Model(Layer):
 
     @property
     def metrics_names(self) -> list[str]:
+        """Deprecated (tf.keras 2.x): the names of `evaluate`'s results, `["loss", ...]`; empty before the
+        first fit or evaluate. Keras 3 changed its meaning; read the keys of
+        `model.evaluate(..., return_dict=True)` instead."""
+        deprecated(
+            "Model.metrics_names",
+            "Keras 3 lists metric objects there. Use the keys of `model.evaluate(x, y, return_dict=True)` "
+            "(or of `history.history`) for the names of the results.",
+        )
+        return self._result_names()
+
+    def _result_names(self) -> list[str]:
+        """The names of `evaluate`'s results (what tf.keras 2.x's `metrics_names` gave)."""
         if self._objectives is None or not self._objectives.built:
             return []
-        return self._objectives.metric_names
+        return list(self._objectives.metric_names)
+
+    # ------------------------------------------------------------------ a model's own train_step
+    def train_step(self, data):
+        """One training step; override it to customize `fit` (see `jeras.training.train_step`).
+
+        This is the built-in step written with the public API: an override in the same form
+        runs inside the compiled step and, when it does the same, gives the same numbers.
+        `tf.GradientTape` has no JAX counterpart: put the forward pass in a function and call
+        `self.value_and_gradients(function)`.
+
+        Args:
+            data: the batch, `(x, y)` or `(x, y, sample_weight)`.
+
+        Returns:
+            The logs: results of the compiled loss and metrics, by name.
+        """
+        from jeras.training.train_step import unpack_x_y_sample_weight
+
+        x, y, sample_weight = unpack_x_y_sample_weight(data)
+
+        def forward():
+            y_pred = self(x, training=True)
+            return self.compute_loss(x, y, y_pred, sample_weight), y_pred
+
+        (_, y_pred), grads = self.value_and_gradients(forward)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        return self.compute_metrics(x, y, y_pred, sample_weight)
+
+    def value_and_gradients(self, fn, variables=None):
+        """Calls `fn()` and returns `(its result, the gradients of its loss)`: jeras' `tf.GradientTape`.
+
+        Args:
+            fn: a function of no arguments returning the loss, or a tuple whose first item is the
+                loss (the rest, such as the predictions, is returned as computed).
+            variables: the variables to differentiate. Default None: `self.trainable_variables`.
+
+        Returns:
+            `(fn's result, grads)`, `grads` a list in the order of `variables`.
+        """
+        from jeras.training.train_step import value_and_gradients
+
+        if not callable(fn):
+            raise TypeError(f"value_and_gradients needs a function of no arguments. Received: fn={fn!r}")
+        return value_and_gradients(fn, list(self.trainable_variables if variables is None else variables))
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None):
+        """The compiled loss of a batch plus the model's `losses` (regularization, `add_loss`); in
+        `train_step`, it also updates the loss trackers (tf.keras 2.x). Returns a scalar."""
+        return self._step_context("compute_loss").compute_loss(y, y_pred, sample_weight, self.losses)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None) -> dict:
+        """Updates the compiled metrics with a batch and returns every result, by name (in `train_step`)."""
+        context = self._step_context("compute_metrics")
+        context.update_metrics(y, y_pred, sample_weight)
+        return context.results()
+
+    def get_metrics_result(self) -> dict:
+        """The current result of the loss trackers and metrics, by name (in `train_step`)."""
+        return self._step_context("get_metrics_result").results()
+
+    @property
+    def compiled_loss(self):
+        """tf.keras 2.x's `self.compiled_loss(y, y_pred, sample_weight, regularization_losses=self.losses)`."""
+        return _CompiledLoss(self)
+
+    @property
+    def compiled_metrics(self):
+        """tf.keras 2.x's `self.compiled_metrics.update_state(y, y_pred, sample_weight)`."""
+        return _CompiledMetrics(self)
+
+    @property
+    def metrics(self) -> list:
+        """The loss trackers and compiled metrics, in log order: in `train_step`,
+        `{m.name: m.result() for m in self.metrics}` gives the logs."""
+        if self._objectives is None or not self._objectives.built:
+            return []
+        return [_MetricResult(self, name) for name in self._objectives.metric_names]
+
+    def _step_context(self, what: str):
+        from jeras.backend.step_context import current_step_context
+
+        context = current_step_context()
+        if context is None or context.fns.model is not self:
+            raise RuntimeError(
+                f"{what} works inside the model's own train_step while fit runs it (see Model.train_step). "
+                f"Received: a call of {what} outside a training step"
+            )
+        return context
 
     # ------------------------------------------------------------------ training API
     def fit(
@@ -193,6 +324,9 @@ class Model(Layer):
         validation_steps: int | None = None,
         validation_batch_size: int | None = None,
         validation_freq: int = 1,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
     ):
         """Trains the model for `epochs` epochs; returns a `History`.
 
@@ -212,10 +346,14 @@ class Model(Layer):
             validation_steps: optional number of validation batches.
             validation_batch_size: batch size of validation; default `batch_size`.
             validation_freq: validate every this many epochs. Default 1.
+            max_queue_size, workers, use_multiprocessing: tf.keras 2.x's loader settings for
+                generators and Sequences, checked and accepted; jeras prepares streamed batches
+                in one background thread (docs/architecture.md, "Streaming input").
 
         Returns:
             A `History` whose `.history` maps each log name to its per-epoch values.
         """
+        _check_loader_settings(max_queue_size, workers, use_multiprocessing)
         return self._trainer("training").fit(
             x,
             y,
@@ -245,8 +383,13 @@ class Model(Layer):
         steps: int | None = None,
         callbacks=None,
         return_dict: bool = False,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
     ):
-        """Returns the loss (a scalar) or `[loss, *metrics]`, or a dict with `return_dict=True`."""
+        """Returns the loss (a scalar) or `[loss, *metrics]`, or a dict with `return_dict=True`.
+        The loader settings are those of `fit`."""
+        _check_loader_settings(max_queue_size, workers, use_multiprocessing)
         return self._trainer("evaluating").evaluate(
             x,
             y,
@@ -259,9 +402,19 @@ class Model(Layer):
         )
 
     def predict(
-        self, x, batch_size: int | None = None, verbose: int | str = "auto", steps: int | None = None, callbacks=None
+        self,
+        x,
+        batch_size: int | None = None,
+        verbose: int | str = "auto",
+        steps: int | None = None,
+        callbacks=None,
+        max_queue_size: int = 10,
+        workers: int = 1,
+        use_multiprocessing: bool = False,
     ):
-        """Returns the model's outputs for x as NumPy arrays (batches of 32 by default)."""
+        """Returns the model's outputs for x as NumPy arrays (batches of 32 by default). The
+        loader settings are those of `fit`."""
+        _check_loader_settings(max_queue_size, workers, use_multiprocessing)
         return Trainer(self).predict(x, batch_size=batch_size, verbose=verbose, steps=steps, callbacks=callbacks)
 
     def train_on_batch(
@@ -326,14 +479,26 @@ class Model(Layer):
     def save(
         self, filepath, overwrite: bool = True, save_format: str | None = None, include_optimizer: bool = True
     ) -> None:
-        """Saves architecture, weights, optimizer state and compile settings (`.h5` or `.keras`)."""
+        """Saves architecture, weights, optimizer state and compile settings (`.h5` or `.keras`).
+
+        `save_format` ("h5", "tf", "keras") is deprecated: the file name's extension picks the format.
+        """
         from jeras.saving import save_model
+
+        if save_format is not None:
+            _warn_save_format(save_format, "model.save")
 
         save_model(self, filepath, overwrite=overwrite, save_format=save_format, include_optimizer=include_optimizer)
 
     def save_weights(self, filepath, overwrite: bool = True, save_format: str | None = None) -> None:
-        """Saves the weights (`.h5`, `.weights.h5`, or an extension-less checkpoint prefix)."""
+        """Saves the weights (`.h5`, `.weights.h5`, or an extension-less checkpoint prefix).
+
+        `save_format` ("h5", "tf") is deprecated: the file name's extension picks the format.
+        """
         from jeras.saving import save_weights
+
+        if save_format is not None:
+            _warn_save_format(save_format, "model.save_weights")
 
         save_weights(self, filepath, overwrite=overwrite, save_format=save_format)
 
@@ -348,3 +513,74 @@ class Model(Layer):
         from jeras.saving import model_to_json
 
         return model_to_json(self, **kwargs)
+
+
+def _warn_save_format(save_format: Any, method: str) -> None:
+    deprecated(
+        f"{method}(save_format=...)",
+        f"the file name picks the format, as in Keras 3: {method}('model.keras') (or 'model.h5', "
+        f"'model.weights.h5'). Received: save_format={save_format!r}",
+        stacklevel=4,
+    )
+
+
+class _CompiledLoss:
+    """`model.compiled_loss(y_true, y_pred, sample_weight=None, regularization_losses=None)` (tf.keras 2.x)."""
+
+    def __init__(self, model: Model):
+        self.model = model
+
+    def __call__(self, y_true, y_pred, sample_weight=None, regularization_losses=None):
+        context = self.model._step_context("compiled_loss")
+        return context.compute_loss(y_true, y_pred, sample_weight, list(regularization_losses or []))
+
+
+class _CompiledMetrics:
+    """`model.compiled_metrics.update_state(y_true, y_pred, sample_weight=None)` (tf.keras 2.x)."""
+
+    def __init__(self, model: Model):
+        self.model = model
+
+    def update_state(self, y_true, y_pred, sample_weight=None) -> None:
+        self.model._step_context("compiled_metrics.update_state").update_metrics(y_true, y_pred, sample_weight)
+
+
+class _MetricResult:
+    """One entry of `model.metrics`: a name and, in `train_step`, its current `result()`."""
+
+    def __init__(self, model: Model, name: str):
+        self.model = model
+        self.name = name
+
+    def result(self):
+        return self.model._step_context(f"metrics[{self.name!r}].result")._result(self.name)
+
+    def __repr__(self) -> str:
+        return f"<metric name={self.name}>"
+
+
+_FUNCTIONAL_VARIANTS: dict[type, type] = {}
+
+
+def _functional_variant(cls: type) -> type:
+    """`cls` with `Functional` mixed in (made once per class), for `cls(inputs, outputs)`."""
+    from jeras.models.functional import Functional
+
+    variant = _FUNCTIONAL_VARIANTS.get(cls)
+    if variant is None:
+        variant = type(
+            cls.__name__, (cls, Functional), {"__module__": cls.__module__, "__qualname__": cls.__qualname__}
+        )
+        _FUNCTIONAL_VARIANTS[cls] = variant
+    return variant
+
+
+def _check_loader_settings(max_queue_size, workers, use_multiprocessing) -> None:
+    """tf.keras 2.x's loader arguments: checked, then left to jeras' one prefetching thread."""
+    for name, value, least in (("max_queue_size", max_queue_size, 0), ("workers", workers, 0)):
+        if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < least:
+            raise ValueError(f"{name} must be an integer >= {least}. Received: {name}={value!r}")
+    if not isinstance(use_multiprocessing, (bool, np.bool_)):
+        raise TypeError(
+            f"use_multiprocessing must be True or False. Received: use_multiprocessing={use_multiprocessing!r}"
+        )

@@ -10,10 +10,11 @@ import numpy as np
 from jeras.layers.input_layer import InputLayer
 from jeras.layers.layer import Layer
 from jeras.layers.symbolic import KerasTensor
+from jeras.models.legacy import LegacySequentialMethods
 from jeras.models.model import Model
 
 
-class Sequential(Model):
+class Sequential(LegacySequentialMethods, Model):
     """A model whose layers each take the previous layer's output.
 
     Args:

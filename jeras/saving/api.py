@@ -30,11 +30,11 @@ from typing import Any
 
 import h5py
 
-from jeras.saving import checkpoint, h5, h5_store, json_config, keras_zip, weights
-from jeras.saving.atomic import HDF5_SIGNATURE, ZIP_SIGNATURE, signature
+from jeras.saving import checkpoint, h5, h5_image, h5_store, json_config, keras_zip, weights
 
 SAVED_MODEL_FILE = "model.keras"
 _H5_SUFFIXES = (".h5", ".hdf5")
+_ZIP_SIGNATURES = (b"PK\x03\x04", b"PK\x05\x06")
 
 
 class MissingFileError(FileNotFoundError, ValueError):
@@ -125,15 +125,15 @@ def save_model(
         keras_zip.save_model(model, path, include_optimizer=include_optimizer)
 
 
-def _kind_of_file(path: str) -> str:
-    head = signature(path)
-    if head.startswith(ZIP_SIGNATURE):
+def _kind_of_file(path: str, data: bytes) -> str:
+    """ "zip" or "h5", from the content `data` of the file at `path` (never from its name)."""
+    if data.startswith(_ZIP_SIGNATURES):
         return "zip"
-    if head.startswith(HDF5_SIGNATURE) or h5py.is_hdf5(path):
+    if h5_image.find_signature(data) is not None:
         return "h5"
     raise h5_store.CorruptFileError(
-        f"The file '{path}' is neither a .keras archive nor an HDF5 file (it starts with {head!r}); it is "
-        f"corrupted or in a format jeras cannot read. Received: filepath={path!r}"
+        f"The file '{path}' is neither a .keras archive nor an HDF5 file (it starts with {data[:8]!r}, "
+        f"{len(data)} bytes); it is truncated, corrupted or in a format jeras cannot read. Received: filepath={path!r}"
     )
 
 
@@ -165,7 +165,7 @@ def load_model(
     if os.path.isdir(path):
         inner = os.path.join(path, SAVED_MODEL_FILE)
         if os.path.isfile(inner):
-            return keras_zip.load_model(inner, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+            return load_model(inner, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
         if os.path.isfile(os.path.join(path, "saved_model.pb")):
             raise ValueError(
                 f"'{path}' is a TensorFlow SavedModel directory, which jeras cannot read (it needs TensorFlow). "
@@ -178,9 +178,10 @@ def load_model(
             f"File not found: '{path}'. Expected a .keras archive, an .h5 file or a model directory. "
             f"Received: filepath={path!r}"
         )
-    if _kind_of_file(path) == "zip":
-        return keras_zip.load_model(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
-    return h5.load_model(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+    data = h5_image.read_file(path, "the model")
+    if _kind_of_file(path, data) == "zip":
+        return keras_zip.load_model(path, data, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+    return h5.load_model(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode, data=data)
 
 
 def save_weights(model, filepath: Any, overwrite: bool = True, save_format: str | None = None) -> None:
@@ -238,10 +239,11 @@ def load_weights(model, filepath: Any, skip_mismatch: bool = False, by_name: boo
     if os.path.isdir(path) and os.path.isfile(os.path.join(path, SAVED_MODEL_FILE)):
         path = os.path.join(path, SAVED_MODEL_FILE)
     if os.path.isfile(path):
-        if _kind_of_file(path) == "zip":
-            keras_zip.load_weights(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
+        data = h5_image.read_file(path, "weights")
+        if _kind_of_file(path, data) == "zip":
+            keras_zip.load_weights(model, path, data, by_name=by_name, skip_mismatch=skip_mismatch)
         else:
-            h5.load_weights(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
+            h5.load_weights(model, path, by_name=by_name, skip_mismatch=skip_mismatch, data=data)
     elif checkpoint.exists(path):
         checkpoint.load(model, path, by_name=by_name, skip_mismatch=skip_mismatch)
     else:
@@ -280,7 +282,7 @@ def model_from_json(json_string: str | bytes, custom_objects: Mapping[str, Any] 
         raise TypeError(f"json_string must be a string. Received: json_string of type {type(json_string).__name__}")
     try:
         config = json.loads(json_string)
-    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as err:
         raise ValueError(
             f"json_string is not valid JSON ({err}). Received: json_string={str(json_string)[:100]!r}"
         ) from err

@@ -26,8 +26,8 @@ import re
 import h5py
 
 from jeras import __version__
-from jeras.saving import h5_store, json_config, weights
-from jeras.saving.atomic import atomic_path, write_bytes
+from jeras.saving import h5_image, h5_store, json_config, weights
+from jeras.saving.atomic import write_bytes
 
 DATA_SUFFIX = ".data-00000-of-00001"
 INDEX_SUFFIX = ".index"
@@ -46,13 +46,16 @@ def save(model, prefix: str) -> None:
     prefix = os.path.abspath(prefix)
     compiled = model._objectives is not None and model.optimizer is not None
     state = weights.optimizer_state(model) if compiled else None
-    with atomic_path(prefix + DATA_SUFFIX) as temporary, h5py.File(temporary, "w") as handle:
+
+    def fill(handle: h5py.File) -> None:
         weights.write_layer_groups(handle, model)
         handle.attrs["format"] = FORMAT
         if state is not None:
             group = handle.create_group("optimizer_weights")
             group.attrs["optimizer_config"] = json_config.dumps(optimizers.serialize(model.optimizer))
             weights.write_optimizer_group(group, model, state)
+
+    write_bytes(prefix + DATA_SUFFIX, h5_image.build(fill))
     base = os.path.basename(prefix)
     index = {"format": FORMAT, "jeras_version": __version__, "data": [base + DATA_SUFFIX]}
     write_bytes(prefix + INDEX_SUFFIX, json_config.dumps(index).encode())
@@ -106,7 +109,7 @@ def load(model, prefix: str, *, by_name: bool, skip_mismatch: bool) -> None:
             f"The checkpoint '{prefix}' is incomplete: its index exists but its data file '{data}' does not. "
             f"Received: filepath={prefix!r}"
         )
-    with h5_store.open_h5(data, "the checkpoint") as handle:
+    with h5_image.open_checked(h5_image.read_file(data, "the checkpoint"), data, "the checkpoint") as handle:
         load_weights_from(handle, model, source=data, by_name=by_name, skip_mismatch=skip_mismatch)
         if "optimizer_weights" not in handle or model._objectives is None or model.optimizer is None:
             return
@@ -114,5 +117,5 @@ def load(model, prefix: str, *, by_name: bool, skip_mismatch: bool) -> None:
         with h5_store.reading(data, "the optimizer state"):
             text = h5_store.read_text(group.attrs, "optimizer_config")
         saved = json_config.loads(text or "{}", source=data, what="optimizer_config attribute")
-        if saved.get("class_name") == type(model.optimizer).__name__:
+        if isinstance(saved, dict) and saved.get("class_name") == type(model.optimizer).__name__:
             weights.restore_optimizer_state(model, weights.read_optimizer_group(group, data), data)

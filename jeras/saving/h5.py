@@ -22,8 +22,8 @@ from typing import Any
 import h5py
 
 from jeras import __version__
-from jeras.saving import h5_store, json_config, notices, weights
-from jeras.saving.atomic import atomic_path
+from jeras.saving import h5_image, h5_store, json_config, notices, weights
+from jeras.saving.atomic import write_bytes
 
 
 def write_model(root: h5py.Group, model, *, include_optimizer: bool) -> None:
@@ -44,13 +44,14 @@ def write_model(root: h5py.Group, model, *, include_optimizer: bool) -> None:
 
 
 def save_model(model, filepath: Any, *, include_optimizer: bool) -> None:
-    """Saves `model` as an HDF5 file at `filepath` (atomically), or into an open `h5py.File`/`Group`."""
+    """Saves `model` as a sealed HDF5 file at `filepath` (atomically), or into an open `h5py.File`/`Group`."""
     json_config.check_savable(model)
     if isinstance(filepath, h5py.Group):
         write_model(filepath, model, include_optimizer=include_optimizer)
         return
-    with atomic_path(filepath) as temporary, h5py.File(temporary, "w") as handle:
-        write_model(handle, model, include_optimizer=include_optimizer)
+    write_bytes(
+        filepath, h5_image.build(lambda handle: write_model(handle, model, include_optimizer=include_optimizer))
+    )
 
 
 def read_model(
@@ -64,6 +65,7 @@ def read_model(
         own = weights.is_jeras_file(root.attrs)
         has_weights = "model_weights" in root
         weights_only = "layer_names" in root.attrs or "layer_names0" in root.attrs or "vars" in root
+        stored = weights.stored_values(root["model_weights"]) if has_weights else None
     if text is None:
         kind = "weights only (written by save_weights)" if weights_only else "no Keras model"
         raise ValueError(
@@ -72,7 +74,7 @@ def read_model(
         )
     config = json_config.loads(text, source=name, what="model_config attribute")
     model = json_config.deserialize_model(
-        config, custom_objects=custom_objects, safe_mode=safe_mode, source=f"the file '{name}'"
+        config, custom_objects=custom_objects, safe_mode=safe_mode, source=f"the file '{name}'", stored_values=stored
     )
     if has_weights:
         weights.load_layer_groups(root["model_weights"], model, filepath=source, by_name=False, skip_mismatch=False)
@@ -128,22 +130,27 @@ def warn_foreign_optimizer(model, source: str) -> None:
     )
 
 
-def load_model(path: Any, *, custom_objects, compile: bool, safe_mode: bool):
-    """Loads a whole model from an HDF5 file path or an open `h5py.File`/`Group`."""
+def load_model(path: Any, *, custom_objects, compile: bool, safe_mode: bool, data: bytes | None = None):
+    """Loads a whole model from an HDF5 file path (whose bytes `data` may be given) or an open `h5py.File`/`Group`."""
     if isinstance(path, h5py.Group):
         return read_model(path, source=path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
-    with h5_store.open_h5(path, "the model") as handle:
-        return read_model(handle, source=path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+    name = h5_store.describe(path)
+    data = h5_image.read_file(path, "the model") if data is None else data
+    with h5_image.open_checked(data, name, "the model") as handle:
+        return read_model(handle, source=name, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
 
 
 def save_weights(model, path: str, *, layout: str) -> None:
     """Saves the model's weights atomically: `layout` is `"groups"` (tf.keras) or `"paths"` (Keras 3)."""
-    with atomic_path(path) as temporary, h5py.File(temporary, "w") as handle:
+
+    def fill(handle: h5py.File) -> None:
         if layout == "paths":
             handle.attrs["jeras_version"] = __version__
             weights.write_object_paths(handle, model)
         else:
             weights.write_layer_groups(handle, model)
+
+    write_bytes(path, h5_image.build(fill))
 
 
 def load_weights_from(root: h5py.Group, model, *, source: Any, by_name: bool, skip_mismatch: bool) -> None:
@@ -158,6 +165,8 @@ def load_weights_from(root: h5py.Group, model, *, source: Any, by_name: bool, sk
         weights.load_object_paths(root, model, filepath=source, by_name=by_name, skip_mismatch=skip_mismatch)
 
 
-def load_weights(model, path: str, *, by_name: bool, skip_mismatch: bool) -> None:
-    with h5_store.open_h5(path, "weights") as handle:
+def load_weights(model, path: str, *, by_name: bool, skip_mismatch: bool, data: bytes | None = None) -> None:
+    """Loads weights from the HDF5 file at `path` (whose bytes `data` may be given)."""
+    data = h5_image.read_file(path, "weights") if data is None else data
+    with h5_image.open_checked(data, path, "weights") as handle:
         load_weights_from(handle, model, source=path, by_name=by_name, skip_mismatch=skip_mismatch)

@@ -12,14 +12,23 @@ from __future__ import annotations
 
 import inspect
 import json
+import os
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
 from jeras import serialization
-from jeras.saving import h5_store, keras3_config
+from jeras.backend.allocation import weight_limit
+from jeras.saving import config_check, h5_store, keras3_config
 from jeras.saving.safe_mode import check_safe, safe_mode_scope
+from jeras.serialization import ConfigError
+
+# How many weight values a model rebuilt from a config without stored weights may create.
+MAX_WEIGHTS_ENV = "JERAS_MAX_CONFIG_WEIGHTS"
+_DEFAULT_MAX_WEIGHTS = 1 << 30
+# Weight values a rebuilt model may create beyond those its file stores (state jeras keeps and Keras does not).
+_STORED_SLACK = 1 << 16
 
 
 class UnsavableModelError(TypeError, NotImplementedError):
@@ -52,7 +61,7 @@ def loads(text: str | bytes, *, source: str, what: str) -> Any:
     """Parses JSON text read from `source`, raising a ValueError naming it when the text is damaged."""
     try:
         return json.loads(text)
-    except (json.JSONDecodeError, UnicodeDecodeError, TypeError) as err:
+    except (json.JSONDecodeError, UnicodeDecodeError, TypeError, RecursionError) as err:
         raise h5_store.CorruptFileError(
             f"The {what} in '{source}' is not valid JSON ({err}); the file is corrupted or was not written by "
             f"Keras or jeras. Received: filepath={source!r}"
@@ -106,55 +115,89 @@ def _call_from_config(cls: type, config: dict[str, Any], custom_objects: Mapping
     return cls.from_config(config)
 
 
-def deserialize_model(config: Any, *, custom_objects: Mapping[str, Any] | None, safe_mode: bool, source: str) -> Any:
+def _weight_limit(stored_values: int | None, source: str) -> tuple[int, str, str]:
+    """The cap on the weight values rebuilding a model may create (see `jeras.backend.allocation`),
+    with why it holds and how to lift it."""
+    if stored_values is not None:
+        return (
+            stored_values + _STORED_SLACK,
+            f"{source} stores {stored_values:,} weight values, and the model must fit them",
+            "Rebuild the model in code and call load_weights() if you changed the config on purpose.",
+        )
+    try:
+        values = int(os.environ.get(MAX_WEIGHTS_ENV, _DEFAULT_MAX_WEIGHTS))
+    except ValueError:
+        values = _DEFAULT_MAX_WEIGHTS
+    return (
+        values,
+        f"the limit for a model rebuilt from a config (${MAX_WEIGHTS_ENV}, default {_DEFAULT_MAX_WEIGHTS:,})",
+        f"If the model really is that large, set the environment variable {MAX_WEIGHTS_ENV} to a larger number.",
+    )
+
+
+def deserialize_model(
+    config: Any,
+    *,
+    custom_objects: Mapping[str, Any] | None,
+    safe_mode: bool,
+    source: str,
+    stored_values: int | None = None,
+) -> Any:
     """Rebuilds a model from `serialize_model`'s output (or a tf.keras / Keras 3 model config).
+
+    The config's structure is checked before anything is built (`jeras.saving.config_check`), and
+    the layers may create at most the weight values the file stores (`stored_values`), or
+    `$JERAS_MAX_CONFIG_WEIGHTS` (default 2**30) for a config without weights.
 
     Args:
         config: the config dict.
         custom_objects: names of user classes and functions the config refers to.
         safe_mode: refuse configs holding code (Lambda layers). See `jeras.saving.safe_mode`.
         source: what the config came from, for messages (`"the file 'x.h5'"`).
+        stored_values: how many weight values the file holds, when it holds weights.
 
     Returns:
         The model, built when the config records its input shape.
+
+    Raises:
+        ConfigError: (a ValueError and a TypeError) naming `source`, the layer and the field.
     """
     from jeras.models import Model
 
-    check_safe(config, safe_mode=safe_mode, source=source)
+    try:
+        check_safe(config, safe_mode=safe_mode, source=source)
+    except RecursionError as err:
+        raise ConfigError(f"Could not rebuild the model of {source}: its config nests too deeply.") from err
     if custom_objects is not None and not isinstance(custom_objects, Mapping):
         raise TypeError(
             f"custom_objects must be a dict mapping names to classes or functions. Received: custom_objects={custom_objects!r}"
         )
-    build_config = config.get("build_config") if isinstance(config, dict) else None
-    config = keras3_config.to_jeras(config)
-    if not isinstance(config, dict) or not isinstance(config.get("class_name"), str):
-        raise ValueError(
-            f"The model config of {source} must be a dict with a 'class_name' and a 'config'. Received: "
-            f"{str(config)[:200]}"
-        )
     classes = _model_classes()
-    name = config["class_name"]
-    with (
-        serialization.custom_object_scope(classes),
-        serialization.custom_object_scope(custom_objects),
-        safe_mode_scope(safe_mode),
-    ):
-        try:
+    values, reason, lift = _weight_limit(stored_values, source)
+    try:
+        build_config = config.get("build_config") if isinstance(config, dict) else None
+        config = keras3_config.to_jeras(config)
+        config_check.check_model_config(config)
+        shape = (build_config if isinstance(build_config, dict) else {}).get("input_shape")
+        shape = shape if shape is not None else config["config"].get("build_input_shape")
+        if shape is not None:
+            config_check.check_input_shape(shape, limit=values)
+        name = config["class_name"]
+        with (
+            serialization.custom_object_scope(classes),
+            serialization.custom_object_scope(custom_objects),
+            safe_mode_scope(safe_mode),
+            weight_limit(values, reason=reason, lift=lift),
+        ):
             cls = serialization.resolve(name, classes, kind="model class", argument="class_name", instantiate=False)
             if not (isinstance(cls, type) and issubclass(cls, Model)):
-                raise ValueError(f"{name} is not a Model class. Received: class_name={name!r}")
-            model = _call_from_config(cls, config.get("config") or {}, custom_objects)
-        except (ValueError, TypeError) as err:
-            kind = ValueError if isinstance(err, ValueError) else TypeError
-            raise kind(
-                f"Could not rebuild the model of {source}: {err} Classes and functions you defined must be passed "
-                "to the loader in custom_objects."
-            ) from err
-    if not model.built:
-        shape = (build_config or {}).get("input_shape")
-        shape = shape if shape is not None else (config.get("config") or {}).get("build_input_shape")
-        if shape is not None:
-            model.build(_shape_tuples(shape))
+                raise ConfigError(f"{name} is not a Model class. Received: class_name={name!r}")
+            model = _call_from_config(cls, config["config"], custom_objects)
+            if not model.built and shape is not None:
+                model.build(_shape_tuples(shape))
+    except Exception as err:  # a damaged config can make any constructor fail: say where, and in which file
+        detail = str(err) if isinstance(err, (ValueError, TypeError)) else f"{type(err).__name__}: {err}"
+        raise ConfigError(f"Could not rebuild the model of {source}: {detail}") from err
     return model
 
 

@@ -20,7 +20,10 @@ Two layouts exist, both read and written here:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import contextlib
+import signal
+import threading
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import h5py
@@ -322,7 +325,8 @@ def assign_checked(triples: list[tuple[list, list[np.ndarray], str]], *, filepat
     """Assigns saved arrays to variables after checking every count and shape first.
 
     Nothing is assigned when a check fails (unless `skip_mismatch`, which skips the
-    mismatching entries with a warning), so a failed load leaves the model as it was.
+    mismatching entries with a warning), so a failed load leaves the model as it was; Ctrl-C
+    while the values are assigned is raised once all are (docs/architecture.md, "Interruptions").
     """
     accepted = []
     for variables, values, what in triples:
@@ -336,9 +340,32 @@ def assign_checked(triples: list[tuple[list, list[np.ndarray], str]], *, filepat
             )
             continue
         accepted.append((variables, values))
-    for variables, values in accepted:
-        for variable, value in zip(variables, values):
-            variable.assign(value)
+    with deferred_interrupts():
+        for variables, values in accepted:
+            for variable, value in zip(variables, values):
+                variable.assign(value)
+
+
+@contextlib.contextmanager
+def deferred_interrupts() -> Iterator[None]:
+    """Holds back Ctrl-C (SIGINT) until the block ends, so a load assigns all its values or none.
+
+    Only in the main thread, and only while Python's own SIGINT handler is installed; the
+    `KeyboardInterrupt` is raised as the block ends.
+    """
+    if threading.current_thread() is not threading.main_thread() or (
+        signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    received: list[int] = []
+    signal.signal(signal.SIGINT, lambda number, frame: received.append(number))
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    if received:
+        raise KeyboardInterrupt
 
 
 # ---------------------------------------------------------------------- optimizer state
@@ -405,6 +432,25 @@ def write_optimizer_group(root: h5py.Group, model, arrays: list[np.ndarray]) -> 
 def read_optimizer_group(root: h5py.Group, filepath: Any) -> list[np.ndarray]:
     with h5_store.reading(filepath, "the optimizer state"):
         return _read_group(root)
+
+
+def stored_values(root: Any, *, skip: str | None = None) -> int:
+    """How many numbers the datasets under `root` hold (those under the group `skip` left out).
+
+    Rebuilding a model from a file's config may create no more weight values than this
+    (`jeras.backend.allocation`), so a damaged config cannot allocate more than the file holds.
+    """
+    if not isinstance(root, h5py.Group):
+        return 0
+    total = 0
+
+    def count(name: str, obj) -> None:
+        nonlocal total
+        if isinstance(obj, h5py.Dataset) and not (skip and (name == skip or name.startswith(skip + "/"))):
+            total += int(obj.size)
+
+    root.visititems(count)
+    return total
 
 
 def is_jeras_file(attrs: h5py.AttributeManager) -> bool:

@@ -7,11 +7,14 @@ dtypes the compiled steps expect and kept as NumPy until they are sent to the de
 
 from __future__ import annotations
 
+import inspect
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+from jeras import tabular
 
 
 def _describe(x) -> str:
@@ -20,12 +23,42 @@ def _describe(x) -> str:
     return f"{type(x).__name__}"
 
 
+def streaming_kind(x: Any) -> str | None:
+    """What kind of streaming input `x` is (a tf.data.Dataset, a generator, a Sequence), or None."""
+    cls = type(x)
+    if hasattr(x, "element_spec") or (cls.__name__.endswith("Dataset") and hasattr(x, "__iter__")):
+        return "a tf.data.Dataset"
+    if inspect.isgenerator(x) or isinstance(x, Iterator):
+        return "a Python generator"
+    if any(base.__name__ in ("Sequence", "PyDataset") for base in cls.__mro__[:-1]) and not isinstance(
+        x, (list, tuple)
+    ):
+        return "a keras.utils.Sequence"
+    return None
+
+
+def reject_streaming(x: Any, *, argument: str) -> None:
+    """Raises a TypeError naming `argument` when `x` is streaming input (a dataset, generator or Sequence)."""
+    kind = streaming_kind(x)
+    if kind is not None:
+        raise TypeError(
+            f"{argument} is {kind} that jeras cannot read: fit, evaluate and predict stream a jeras.data.Dataset "
+            "(`tf.data.Dataset` under `from jeras import tf`), a keras.utils.Sequence, a Python generator or a "
+            "memory-mapped array. For a TensorFlow dataset pass `dataset.as_numpy_iterator()` (with "
+            f"steps_per_epoch), or NumPy arrays. Received: {argument} of type {type(x).__name__}"
+        )
+
+
 def to_numpy(x: Any, *, argument: str) -> np.ndarray:
-    """Converts an array-like to a NumPy array, rejecting non-numeric data and None."""
+    """Converts an array-like (pandas DataFrames and Series included) to a NumPy array, rejecting
+    non-numeric data, None and streaming input."""
     if x is None:
         raise ValueError(f"{argument} must be an array. Received: {argument}=None")
     if isinstance(x, (str, bytes)):
         raise TypeError(f"{argument} must be a numeric array. Received: {argument}={x!r}")
+    if tabular.is_pandas(x):
+        return tabular.to_numpy(x, argument=argument)
+    reject_streaming(x, argument=argument)
     try:
         arr = np.asarray(x)
     except (ValueError, TypeError) as err:
@@ -35,6 +68,11 @@ def to_numpy(x: Any, *, argument: str) -> np.ndarray:
     if arr.dtype == object or arr.dtype.kind in "USVM":
         raise TypeError(
             f"{argument} must hold numbers (int, float or bool). Received: {argument} with dtype {arr.dtype}"
+        )
+    if arr.dtype.kind == "c":
+        raise TypeError(
+            f"{argument} must hold real numbers: a complex array would lose its imaginary part. Pass the real and "
+            f"imaginary parts as separate features (np.real, np.imag). Received: {argument} with dtype {arr.dtype}"
         )
     return arr
 
@@ -70,9 +108,23 @@ def check_lengths(named: Sequence[tuple[str, np.ndarray]]) -> int:
     return int(length)
 
 
+def _sums_are_finite(arr: np.ndarray) -> bool:
+    """A fast sufficient test that every value of a large float32/float64 array is finite.
+
+    The row sums (one BLAS matrix-vector product, several times faster than `np.isfinite` over
+    the array) are NaN or infinite whenever a value is: NaN and inf propagate through sums. A
+    non-finite sum may also come from finite values overflowing, so False only means "look
+    closely" (the caller then checks every value).
+    """
+    if arr.size < 1 << 16 or arr.dtype not in (np.float32, np.float64) or not arr.flags.c_contiguous:
+        return False
+    rows = arr.reshape(1, -1) if arr.ndim < 2 else arr.reshape(-1, arr.shape[-1])
+    return bool(np.isfinite(rows @ np.ones(rows.shape[1], arr.dtype)).all())
+
+
 def check_finite(arr: np.ndarray, *, argument: str) -> None:
     """Rejects NaN or infinite values in a floating array."""
-    if arr.dtype.kind == "f" and arr.size:
+    if arr.dtype.kind == "f" and arr.size and not _sums_are_finite(arr):
         finite = np.isfinite(arr)
         if not finite.all():
             bad = int(arr.size - np.count_nonzero(finite))
@@ -80,6 +132,20 @@ def check_finite(arr: np.ndarray, *, argument: str) -> None:
                 f"{argument} contains {bad} NaN or infinite value(s); clean or impute them before training. "
                 f"Received: {argument} with shape {arr.shape}"
             )
+
+
+def check_range(arr: np.ndarray, dtype: Any, *, argument: str) -> None:
+    """Rejects floating values too large for `dtype`, into which they are cast (they would become inf)."""
+    target = np.dtype(dtype)
+    if arr.dtype.kind != "f" or target.kind != "f" or not arr.size or np.finfo(arr.dtype).max <= np.finfo(target).max:
+        return
+    largest = float(np.max(np.abs(arr)))
+    if largest > np.finfo(target).max:
+        raise ValueError(
+            f"{argument} holds values up to {largest:.3g}, beyond the range of {target.name} (the model's dtype, at "
+            f"most {float(np.finfo(target).max):.3g}), where they would become infinite. Scale or clip the data. "
+            f"Received: {argument} with dtype {arr.dtype}"
+        )
 
 
 def check_input_shape(arr: np.ndarray, expected: tuple | None, *, argument: str, model_name: str) -> None:
@@ -115,8 +181,14 @@ def split_validation(arrays: Sequence[np.ndarray | None], validation_split: floa
     return train, val
 
 
-def class_weights_to_sample_weights(y: np.ndarray, class_weight: Mapping[int, float]) -> np.ndarray:
-    """Maps each sample's class (sparse label or one-hot/probability row) to its class weight."""
+def class_weights_to_sample_weights(
+    y: np.ndarray, class_weight: Mapping[int, float], num_classes: int | None = None
+) -> np.ndarray:
+    """Maps each sample's class (sparse label or one-hot/probability row) to its class weight.
+
+    Keys must be class indices (below `num_classes` when given) and weights finite, non-negative
+    numbers; classes without a key weigh 1.
+    """
     if not isinstance(class_weight, Mapping) or not class_weight:
         raise ValueError(
             f"class_weight must be a non-empty dict of class index -> weight. Received: class_weight={class_weight!r}"
@@ -125,12 +197,22 @@ def class_weights_to_sample_weights(y: np.ndarray, class_weight: Mapping[int, fl
         classes = np.argmax(y.reshape(y.shape[0], -1), axis=-1)
     else:
         classes = y.reshape(y.shape[0]).astype(np.int64)
-    keys = np.array(sorted(int(k) for k in class_weight))
-    if keys.min() < 0:
-        raise ValueError(
-            f"class_weight keys must be non-negative class indices. Received: class_weight={dict(class_weight)!r}"
-        )
-    table = np.ones(max(int(keys.max()), int(classes.max())) + 1, dtype=np.float32)
+    for key, weight in class_weight.items():
+        if isinstance(key, bool) or not isinstance(key, (int, np.integer)) or key < 0:
+            raise ValueError(
+                f"class_weight keys must be non-negative class indices. Received: class_weight key {key!r}"
+            )
+        if num_classes is not None and key >= num_classes:
+            raise ValueError(
+                f"class_weight names class {key}, but the model has {num_classes} classes (0 to {num_classes - 1}). "
+                f"Received: class_weight={dict(class_weight)!r}"
+            )
+        number = isinstance(weight, (int, float, np.integer, np.floating)) and not isinstance(weight, bool)
+        if not number or not math.isfinite(weight) or weight < 0:
+            raise ValueError(
+                f"class_weight values must be finite, non-negative numbers. Received: class_weight[{key!r}]={weight!r}"
+            )
+    table = np.ones(max(int(max(class_weight)), int(classes.max())) + 1, dtype=np.float32)
     for k, w in class_weight.items():
         table[int(k)] = float(w)
     return table[classes]

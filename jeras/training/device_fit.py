@@ -19,7 +19,7 @@ import jax
 import jax.numpy as jnp
 
 from jeras.callbacks.device import FitControl
-from jeras.training.steps import Batch, StepFunctions, TrainState, epoch_keys, epoch_order, take_rows
+from jeras.training.steps import Batch, StepFunctions, TrainState, epoch_keys, epoch_order
 
 
 class WholeFitPlan(NamedTuple):
@@ -69,7 +69,7 @@ def train_epoch(
     if plan.full:
         state, halted_at, _ = fns.train_steps(state, data, blocks, n_valid=plan.full, collect=False, halt=halt)
     if plan.tail:
-        tail = take_rows(data, tail_rows[: plan.tail])
+        tail = fns.rows(data, tail_rows[: plan.tail])
         if halt:
             state = jax.lax.cond(halted_at >= 0, lambda s: s, lambda s: fns.train_step(s, tail), state)
             halted_at = jnp.where((halted_at < 0) & ~fns.loss_is_finite(state), plan.full, halted_at)

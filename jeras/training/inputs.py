@@ -61,7 +61,10 @@ def cast_for_device(arr: np.ndarray, dtype: str | None) -> np.ndarray:
 
 
 def to_device(a: np.ndarray) -> jax.Array:
-    """One array onto the default device; on the CPU without a copy when it is aligned."""
+    """One array onto the default device; on the CPU without a copy when it is aligned. An array
+    that spans processes (jeras.distribution, `per_process_data`) is already placed."""
+    if isinstance(a, jax.Array) and not a.is_fully_addressable:
+        return a
     if jax.default_backend() == "cpu" and isinstance(a, np.ndarray) and not is_aligned(a):
         aligned = aligned_empty(a.shape, a.dtype)
         np.copyto(aligned, a)
@@ -85,6 +88,7 @@ class InputPreparer:
 
     def prepare(self, x, y=None, sample_weight=None, *, need_y: bool, what: str) -> Prepared:
         model = self.model
+        data_mod.reject_streaming(x, argument="x")
         if need_y and y is None:
             raise ValueError(f"{what} needs targets: pass y with one target per sample. Received: y=None")
         ordered = model._flatten_inputs(x) if isinstance(x, Mapping) else None
@@ -95,6 +99,7 @@ class InputPreparer:
             ys = data_mod.flatten_arrays(order_targets(model, y), argument="y")
             named += [("y", a) for a in ys]
         n = data_mod.check_lengths(named)
+        xs = self._expand_1d(xs)
         model._ensure_built(xs)
         specs = model._input_specs()
         if len(specs) != len(xs):
@@ -106,12 +111,26 @@ class InputPreparer:
             name = "x" if len(xs) == 1 else f"x[{i}]"
             data_mod.check_input_shape(arr, shape, argument=name, model_name=model.name)
             data_mod.check_finite(arr, argument=name)
+            data_mod.check_range(arr, dtype or backend.floatx(), argument=name)
             cast.append(cast_for_device(arr, dtype))
         x_tree = model._structure_inputs(cast)
         sw = None if sample_weight is None else data_mod.check_sample_weight(sample_weight, n)
         if ys is not None:
             ys = self._prepare_targets(ys)
         return Prepared(x_tree, ys, sw, n)
+
+    def _expand_1d(self, xs: list[np.ndarray]) -> list[np.ndarray]:
+        """1-D inputs become one column, `(n,)` -> `(n, 1)`, as tf.keras 2.x expands them: for an
+        input declared with rank 2 (`input_shape=[1]`), or not declared yet (an unbuilt model)."""
+        if not any(a.ndim == 1 for a in xs):
+            return xs
+        model = self.model
+        specs = model._input_specs() if model.built else [(None, None)] * len(xs)
+        if len(specs) != len(xs):
+            return xs
+        return [
+            a[:, None] if a.ndim == 1 and (shape is None or len(shape) == 2) else a for a, (shape, _) in zip(xs, specs)
+        ]
 
     def _prepare_targets(self, ys: list[np.ndarray]) -> list[np.ndarray]:
         model = self.model
@@ -127,6 +146,7 @@ class InputPreparer:
         for i, (arr, loss, p_shape) in enumerate(zip(ys, objectives.losses, pred_shapes)):
             name = "y" if len(ys) == 1 else f"y[{i}]"
             data_mod.check_finite(arr, argument=name)
+            data_mod.check_range(arr, backend.floatx(), argument=name)
             out.append(check_targets(arr, loss, p_shape, name))
         return standardize_targets(out, pred_shapes, objectives.losses)
 
@@ -139,7 +159,9 @@ class InputPreparer:
                 "class_weight is only supported for models with a single output. "
                 "Received: class_weight for several outputs"
             )
-        cw = data_mod.class_weights_to_sample_weights(prepared.y[0], class_weight)
+        units = (self.model._output_shapes()[0] or (1,))[-1]
+        num_classes = max(int(units), 2) if units is not None else None  # one sigmoid unit: classes 0 and 1
+        cw = data_mod.class_weights_to_sample_weights(prepared.y[0], class_weight, num_classes)
         prepared.sample_weight = cw if prepared.sample_weight is None else prepared.sample_weight * cw
 
     def split(self, train: Prepared, validation_split: float) -> tuple[Prepared, Prepared]:

@@ -25,6 +25,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from jeras import backend
+from jeras.backend import hyperparameters
 from jeras.backend.compilation import compile_totals
 from jeras.callbacks import CallbackList, History, ProgbarLogger
 from jeras.callbacks.device import DeviceContext
@@ -36,6 +37,7 @@ from jeras.training.device_fit import WholeFitPlan, history_rows
 from jeras.training.inputs import InputPreparer, Prepared, device_batch, to_device
 from jeras.training.run import FitRun
 from jeras.training.steps import Batch, TrainState
+from jeras.training.streaming import StreamingPhases, kind_of
 
 
 @dataclass
@@ -108,7 +110,7 @@ def _with_prefix(logs: dict[str, float], prefix: str) -> dict[str, float]:
     return {prefix + k: v for k, v in logs.items()}
 
 
-class Trainer:
+class Trainer(StreamingPhases):
     """Runs fit/evaluate/predict for a model (created per call; cheap)."""
 
     def __init__(self, model):
@@ -119,6 +121,8 @@ class Trainer:
     # ------------------------------------------------------------------ state
     def engine(self) -> programs.Engine:
         engine = self.model._engine = programs.engine_for(self.model)
+        if self.model._objectives is not None:
+            self.model._objectives.set_layer_metrics(engine.fns.layer_metric_names)
         return engine
 
     def make_state(self, engine: programs.Engine, *, training: bool = True) -> TrainState:
@@ -129,7 +133,8 @@ class Trainer:
         non_trainable = [v.value for v in model.non_trainable_variables]
         hyper = [np.float32(getattr(owner, name)) for owner, name in _own_slots(engine, model)]
         if not training:
-            return TrainState(trainable, non_trainable, None, None, None, None, hyper)
+            # The key is an argument, so programs stay shared and each predict call draws anew.
+            return TrainState(trainable, non_trainable, None, None, backend.next_inference_key(), None, hyper)
         optimizer = model.optimizer
         if not optimizer.state_belongs_to(model.trainable_variables):
             optimizer.adopt_state(optimizer.init(trainable), model.trainable_variables)
@@ -167,6 +172,26 @@ class Trainer:
             opt_state=model.optimizer.state,
         )
 
+    def _take_batch_hook_changes(self, state: TrainState) -> TrainState:
+        """Picks up what a live batch hook set: weights, optimizer state and the learning rate."""
+        state = self._refresh_from_model(state)
+        return self._with_current_settings(state)
+
+    def _with_current_settings(self, state: TrainState) -> TrainState:
+        """`state` with the learning rate and traced hyperparameters a callback set on the host
+        (`keras.backend.set_value(model.optimizer.momentum, 0.9)`, as tf.keras 2.x applies them)."""
+        model = self.model
+        slots = _own_slots(model._engine, model)
+        hyper = [np.float32(getattr(owner, name)) for owner, name in slots]
+        for (owner, name), old, new in zip(slots, state.hyper, hyper):
+            if hyperparameters.value_class(old) != hyperparameters.value_class(new):
+                raise ValueError(
+                    f"{type(owner).__name__}.{name} changed from {float(old):g} to {float(new):g} during fit. Whether "
+                    "it is 0 or 1 is part of the compiled computation (a momentum of 0 has no velocity buffer), so "
+                    f"it can change between other values only; set it before fit. Received: {name}={float(new):g}"
+                )
+        return state._replace(opt_state=model.optimizer.with_current_hyperparams(state.opt_state), hyper=hyper)
+
     # ------------------------------------------------------------------ fit
     def fit(
         self,
@@ -199,7 +224,20 @@ class Trainer:
             validation_batch_size,
             validation_freq,
         )
+        if kind_of(x) is not None or (validation_data is not None and kind_of(validation_data) not in (None, "memmap")):
+            return self._fit_stream(
+                args, x, y, sample_weight, class_weight, validation_split, validation_data, callbacks
+            )
         train, val = self._fit_data(x, y, sample_weight, class_weight, validation_split, validation_data)
+        dist = getattr(model, "_distribution", None)
+        if dist is not None and dist.per_process_data:
+            if validation_split:
+                raise ValueError(
+                    "validation_split cannot split data that each process holds only part of "
+                    "(per_process_data=True); pass validation_data, the same on every process. "
+                    f"Received: validation_split={validation_split!r}"
+                )
+            train = dist.global_rows(train)
         engine = self.engine()
         history = History()
         # tf.keras order: the progress bar first, History last, so that History records the
@@ -208,9 +246,12 @@ class Trainer:
         state = self.make_state(engine)
         full, tail, steps = planning.batches(train.n, args.batch_size, args.steps_per_epoch)
         run = FitRun(seed=backend.next_seed(), initial_epoch=args.initial_epoch, steps_per_epoch=steps, path="")
-        params = {"verbose": args.verbose, "epochs": args.epochs, "steps": steps, "batch_size": args.batch_size}
+        params = {"verbose": args.verbose, "epochs": args.epochs, "steps": steps}  # the keys tf.keras writes
         cbs = CallbackList(callback_list, model=model, params=params, run=run)
         context = self._device_context(state, val is not None)
+        params["metrics"] = list(context.log_names)  # so callbacks can check log names before any step
+        # Only jeras' own callbacks are known to add no other logs; a user's may add any.
+        params["_logs_complete"] = all(type(cb).__module__.startswith("jeras.") for cb in callback_list)
         plan = planning.plan_fit(
             cbs,
             n=train.n,
@@ -236,17 +277,21 @@ class Trainer:
                 else:
                     self._epochs(engine, plan, cbs, run, args, data, val_data)
         finally:
-            self.sync()
-            seconds, compiles = compile_totals()
-            model.compile_stats = {
-                "compile_seconds": seconds - compile_before[0],
-                "compiles": compiles - compile_before[1],
-                "path": plan.path,
-                "reason": plan.reason,
-            }
+            self._finish_fit(compile_before, plan.path, plan.reason)
         if plan.path == planning.WHOLE_FIT:
             self._warm_predict(engine)
         return history
+
+    def _finish_fit(self, compile_before: tuple, path: str, reason: str) -> None:
+        """Writes the weights back and records `model.compile_stats` (in `fit`'s `finally`)."""
+        self.sync()
+        seconds, compiles = compile_totals()
+        self.model.compile_stats = {
+            "compile_seconds": seconds - compile_before[0],
+            "compiles": compiles - compile_before[1],
+            "path": path,
+            "reason": reason,
+        }
 
     def _check_fit_arguments(
         self,
@@ -427,7 +472,7 @@ class Trainer:
         n_chunks = math.ceil((full - first) / k) if full > first else 0
         state = self._state._replace(metrics=objectives.init_state())
         cbs.on_epoch_begin(epoch)
-        state = state._replace(opt_state=model.optimizer.with_current_hyperparams(state.opt_state))
+        state = self._with_current_settings(state)
         step_key, blocks, tail_rows = programs.epoch_plan_program(
             backend.key_from_seed(run.seed),
             epoch,
@@ -442,6 +487,9 @@ class Trainer:
         for c in range(n_chunks):
             lo = first + c * k
             valid = min(k, full - lo)
+            if plan.live:
+                cbs.begin_batch("train", lo)
+                self._state = self._take_batch_hook_changes(self._state)
             self._state, halted_at, chunk_logs = engine.train_chunk(
                 self._state, data, blocks, lo, k=k, n_valid=valid, collect=plan.collect, halt=plan.halt
             )
@@ -454,16 +502,23 @@ class Trainer:
             else:
                 step_logs, logs = None, objectives.named(host)
             # Batch hooks read the weights at the end of this chunk (exact for the steps that
-            # `step_alignment` asked for).
+            # `step_alignment` asked for, and for every step when they run live).
             self.sync()
-            cbs.replay_batches("train", lo, step_logs, lo + valid - 1, logs)
+            cbs.replay_batches("train", lo, step_logs, lo + valid - 1, logs, begun=plan.live)
+            if plan.live:
+                self._state = self._take_batch_hook_changes(self._state)
             if model.stop_training or halted:
                 break
         if plan.tail and first <= full and not (model.stop_training or halted):
+            if plan.live:
+                cbs.begin_batch("train", full)
+                self._state = self._take_batch_hook_changes(self._state)
             self._state, last = engine.train_rows(self._state, data, tail_rows)  # exactly plan.tail rows
             logs = objectives.named(jax.device_get(last))
             self.sync()
-            cbs.replay_batches("train", full, [logs] if plan.collect else None, full, logs)
+            cbs.replay_batches("train", full, [logs] if plan.collect else None, full, logs, begun=plan.live)
+            if plan.live:
+                self._state = self._take_batch_hook_changes(self._state)
         self.sync()
         return dict(logs)
 
@@ -515,6 +570,13 @@ class Trainer:
         model = self.model
         batch_size = _check_batch_size(batch_size)
         verbose = _resolve_verbose(verbose)
+        if kind_of(x) is not None:
+            cb_list = _callback_items(callbacks) + ([ProgbarLogger()] if verbose else [])
+            params = {"verbose": verbose, "epochs": 1, "steps": None, "standalone": True}
+            cbs = CallbackList(cb_list, model=model, params=params)
+            with jax.disable_jit() if model.run_eagerly else contextlib.nullcontext():
+                logs = self._evaluate_streamed(x, y, sample_weight, batch_size, steps, cbs)
+            return _format_results(model, logs, return_dict)
         prepared = self.inputs.prepare(x, y, sample_weight, need_y=True, what="evaluate")
         engine = self.engine()
         total_steps = math.ceil(prepared.n / batch_size)
@@ -541,6 +603,12 @@ class Trainer:
         model = self.model
         batch_size = _check_batch_size(batch_size)
         verbose = _resolve_verbose(verbose)
+        if kind_of(x) is not None:
+            cb_list = _callback_items(callbacks) + ([ProgbarLogger()] if verbose else [])
+            params = {"verbose": verbose, "epochs": 1, "steps": None, "standalone": True}
+            cbs = CallbackList(cb_list, model=model, params=params)
+            with jax.disable_jit() if model.run_eagerly else contextlib.nullcontext():
+                return self._predict_streamed(x, batch_size, steps, cbs)
         prepared = self.inputs.prepare(x, need_y=False, what="predict")
         n_steps = math.ceil(prepared.n / batch_size)
         if steps is not None:

@@ -58,6 +58,8 @@ class Objectives:
         self.loss_weights_arg = loss_weights
         self.weighted_metrics_arg = weighted_metrics
         self.built = False
+        # Metrics the model's layers report with `add_metric`, logged after the compiled ones.
+        self.layer_metric_names: list[str] = []
         if loss is not None and not isinstance(loss, (Mapping, list, tuple)):
             losses_mod.to_loss_object(loss)  # fail fast on unknown names, before any data
 
@@ -133,17 +135,22 @@ class Objectives:
                     entries.append((name, metric, weighted, i))
         return entries
 
+    def set_layer_metrics(self, names: list[str]) -> None:
+        """Names the metrics the model's layers report with `add_metric` (found when the engine is built)."""
+        self.layer_metric_names = list(names)
+
     @property
     def metric_names(self) -> list[str]:
         names = ["loss"]
         if self.multi:
             names += [f"{name}_loss" for name, loss in zip(self.output_names, self.losses) if loss is not None]
-        return names + [name for name, _, _, _ in self._metric_entries()]
+        return names + [name for name, _, _, _ in self._metric_entries()] + self.layer_metric_names
 
     # ------------------------------------------------------------------ pure functions
     def init_state(self) -> tuple:
         trackers = [(jnp.zeros((), jnp.float32), jnp.zeros((), jnp.float32)) for _ in range(self._n_trackers())]
-        return (trackers, [metric.init_state() for _, metric, _, _ in self._metric_entries()])
+        reported = [(jnp.zeros((), jnp.float32), jnp.zeros((), jnp.float32)) for _ in self.layer_metric_names]
+        return (trackers, [metric.init_state() for _, metric, _, _ in self._metric_entries()], reported)
 
     def _n_trackers(self) -> int:
         return 1 + (sum(loss is not None for loss in self.losses) if self.multi else 0)
@@ -161,7 +168,7 @@ class Objectives:
         for loss, weight, y, p in zip(self.losses, self.loss_weights, ys, preds):
             if loss is None:
                 continue
-            values = loss.call(y, p).astype(jnp.float32)
+            values = loss.call(y, _float32(p)).astype(jnp.float32)
             w = _row_weights(sample_weight, mask, values)
             denominator = _row_count(mask, values) * float(np.prod(values.shape[1:]))
             # A batch of padding only (the last chunk of an evaluation) has no rows: its loss is 0.
@@ -172,25 +179,64 @@ class Objectives:
             total = total + penalty
         return total, per_output
 
-    def update_state(self, state, total, per_output, ys, preds, sample_weight, mask) -> tuple:
-        trackers, metric_states = state
-        count = _row_count(mask, preds[0])
+    def update_state(self, state, total, per_output, ys, preds, sample_weight, mask, reported=None) -> tuple:
+        """The metric state after one batch: the loss trackers, the compiled metrics, and the
+        values `reported` by the layers' `add_metric` (name -> list of arrays)."""
+        state = self.update_losses(state, total, per_output, preds[0], mask)
+        state = self.update_metrics(state, ys, preds, sample_weight, mask)
+        return self.update_reported(state, reported or {}, preds[0], mask)
+
+    def update_losses(self, state, total, per_output, like, mask) -> tuple:
+        """Adds one batch's total (and per-output) loss to the running means, weighted by its rows."""
+        trackers, metric_states, reported = state
+        count = _row_count(mask, like)
         values = [total] + (per_output if self.multi else [])
         trackers = [(t + v * count, c + count) for (t, c), v in zip(trackers, values)]
+        return (trackers, metric_states, reported)
+
+    def update_metrics(self, state, ys, preds, sample_weight, mask) -> tuple:
+        """Updates the compiled metrics with one batch."""
+        trackers, metric_states, reported = state
         new_states = []
         for (_, metric, weighted, i), s in zip(self._metric_entries(), metric_states):
             sw = mask
             if weighted and sample_weight is not None:
                 sw = sample_weight if mask is None else sample_weight * mask
-            new_states.append(metric.update(s, ys[i], preds[i], sw))
-        return (trackers, new_states)
+            new_states.append(metric.update(s, ys[i], _float32(preds[i]), sw))
+        return (trackers, new_states, reported)
+
+    def update_reported(self, state, values: dict, like, mask) -> tuple:
+        """Adds the `add_metric` values of one batch to their running means (each value counts
+        its elements; rows of padding count for nothing)."""
+        trackers, metric_states, reported = state
+        unknown = [name for name in values if name not in self.layer_metric_names]
+        if unknown:
+            raise ValueError(
+                f"add_metric names {unknown} were not seen when the model was prepared for training. "
+                f"Known: {self.layer_metric_names}. Received: add_metric(..., name={unknown[0]!r})"
+            )
+        rows = like.shape[0]
+        new = []
+        for name, (t, c) in zip(self.layer_metric_names, reported):
+            for value in values.get(name, []):
+                value = jnp.asarray(value, jnp.float32)
+                if mask is None:
+                    weight = jnp.ones_like(value)
+                elif value.ndim and value.shape[0] == rows:
+                    weight = jnp.broadcast_to(mask.reshape((rows,) + (1,) * (value.ndim - 1)), value.shape)
+                else:
+                    weight = jnp.broadcast_to((jnp.sum(mask) > 0).astype(jnp.float32), value.shape)
+                t, c = t + jnp.sum(value * weight), c + jnp.sum(weight)
+            new.append((t, c))
+        return (trackers, metric_states, new)
 
     def results(self, state) -> list[jax.Array]:
         """The current value of each log, in the order of `metric_names` (a list, so pytree
         flattening keeps that order; `named` turns it into the logs dict on the host)."""
-        trackers, metric_states = state
+        trackers, metric_states, reported = state
         values = [jnp.where(c > 0, t / jnp.maximum(c, 1e-30), 0.0) for t, c in trackers]
         values += [metric.compute(s) for (_, metric, _, _), s in zip(self._metric_entries(), metric_states)]
+        values += [jnp.where(c > 0, t / jnp.maximum(c, 1e-30), 0.0) for t, c in reported]
         return values
 
     def named(self, values) -> dict[str, float]:
@@ -224,3 +270,13 @@ def standardize_targets(
             y = y[..., None]
         out.append(y)
     return out
+
+
+def _float32(p):
+    """Predictions of a mixed-precision model as float32 (losses and metrics compute in float32),
+    keeping the logits of a softmax or sigmoid output beside them."""
+    if hasattr(p, "dtype") and jnp.issubdtype(p.dtype, jnp.floating) and jnp.finfo(p.dtype).bits < 32:
+        from jeras import activations
+
+        return activations.cast_keeping_logits(p, jnp.float32)
+    return p

@@ -71,7 +71,8 @@ class FitPlan:
         n: training rows. batch_size: rows per step. epochs: the `epochs` argument.
         full, tail: full batches per epoch and the rows of the last, partial batch (0 if none).
         steps: batches per epoch (`full`, plus one for a partial batch).
-        chunk: steps per compiled chunk on the epochs path. collect: whether per-step logs are needed.
+        chunk: steps per compiled chunk on the epochs path (1 when batch hooks run live).
+        collect: whether per-step logs are needed. live: whether batch hooks run around each step.
         halt: whether steps after a non-finite loss are skipped (TerminateOnNaN).
         path: "whole-fit" or "epochs"; reason: why.
         rules: the callbacks' device rules, when the path is "whole-fit".
@@ -87,6 +88,7 @@ class FitPlan:
     chunk: int
     collect: bool
     halt: bool
+    live: bool = False
     path: str = EPOCHS
     reason: str = ""
     rules: list = field(default_factory=list)
@@ -130,11 +132,13 @@ def plan_fit(
     collect = cbs.needs_step_logs("train")
     updates = UPDATES_PER_EPOCH if (verbose == 1 or cbs.wants_batches("train")) else None
     k = choose_chunk(full, updates) if full else 1
+    if cbs.live_batches("train"):
+        k = 1  # a batch hook may set the learning rate or the weights for the next batch
     align = cbs.step_alignment()
     if align and full:
         k = aligned_chunk(k, align, steps)
     halt = any(getattr(cb, "halts_on_nan", False) for cb in cbs.callbacks)
-    plan = FitPlan(n, batch_size, epochs, full, tail, steps, k, collect, halt)
+    plan = FitPlan(n, batch_size, epochs, full, tail, steps, k, collect, halt, live=cbs.live_batches("train"))
     plan.reason = host_reason or _host_reason(cbs, verbose, context, plan)
     plan.path = EPOCHS if plan.reason else WHOLE_FIT
     if plan.path == EPOCHS:

@@ -15,11 +15,12 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
-from jeras import backend
+from jeras import activations, backend
 from jeras.backend.hyperparameters import HyperparameterScope
 from jeras.backend.variables import StatelessScope
 from jeras.training.shuffle import shuffled_range
 from jeras.training.structure import hyperparameter_slots
+from jeras.training.train_step import overrides_train_step, run_train_step_override
 
 
 class TrainState(NamedTuple):
@@ -32,6 +33,17 @@ class TrainState(NamedTuple):
     rng: jax.Array
     step: jax.Array
     hyper: list
+
+
+class Forward(NamedTuple):
+    """One forward pass inside a step: the outputs, the new non-trainable values (BatchNorm
+    statistics), the penalties to add to the loss (weight regularization, activity
+    regularization, `add_loss`), and the values layers reported with `add_metric` (name -> list)."""
+
+    outputs: Any
+    non_trainable: list
+    penalties: list
+    reported: dict
 
 
 class Batch(NamedTuple):
@@ -117,6 +129,40 @@ class StepFunctions:
         self.hyper_slots = hyperparameter_slots(model, optimizer)
         self.input_dtypes = [dtype or backend.floatx() for _, dtype in model._input_specs()]
         self.trace_counts: dict[str, int] = {}
+        # Data parallel (jeras.distribution): batches are sharded over the model's mesh, the rest replicated.
+        self.distribution = getattr(model, "_distribution", None)
+        # A model class that overrides `train_step` runs it inside the compiled step (jeras.training.train_step).
+        self.custom_train_step = overrides_train_step(model)
+        self.layer_metric_names = self._find_layer_metrics()
+
+    def _find_layer_metrics(self) -> list[str]:
+        """The names the model's layers give `add_metric`: those of the calls made so far and, when
+        the model has layer classes of its own (whose `call` may report metrics only while
+        training), those of one abstract training-mode forward pass (nothing is computed)."""
+        model = self.model
+        if all(type(layer).__module__.startswith("jeras.") for layer, _ in model._all_layers()):
+            return model.layer_metric_names()
+        specs = model._input_specs()
+        if all(shape is not None for shape, _ in specs):
+            structs = [
+                jax.ShapeDtypeStruct((2,) + tuple(2 if d is None else d for d in shape[1:]), dtype)
+                for (shape, _), dtype in zip(specs, self.input_dtypes)
+            ]
+            trainable = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in self.trainable_vars]
+            non_trainable = [jax.ShapeDtypeStruct(v.shape, v.dtype) for v in self.non_trainable_vars]
+            key = jax.ShapeDtypeStruct((2,), jnp.uint32)
+
+            def probe(trainable, non_trainable, x, key):
+                with self.hyper_scope([]):
+                    return self.forward(
+                        trainable, non_trainable, model._structure_inputs(x), training=True, rng=key
+                    ).outputs
+
+            try:
+                jax.eval_shape(probe, trainable, non_trainable, structs, key)
+            except Exception:  # a probe only: the real trace reports any error
+                pass
+        return model.layer_metric_names()
 
     def _count_trace(self, name: str) -> None:
         self.trace_counts[name] = self.trace_counts.get(name, 0) + 1
@@ -131,50 +177,85 @@ class StepFunctions:
 
         return jax.tree_util.tree_map(cast, x, dtypes)
 
-    def forward(self, trainable, non_trainable, x, *, training: bool, rng=None):
-        """Runs the model on x with the given variable values; returns (outputs, new non-trainable, penalties)."""
+    def forward(self, trainable, non_trainable, x, *, training: bool, rng=None) -> Forward:
+        """Runs the model on x with the given variable values (see `Forward`)."""
         bindings = list(zip(self.trainable_vars, trainable)) + list(zip(self.non_trainable_vars, non_trainable))
         with StatelessScope(bindings, rng=rng) as scope:
             outputs = self.model(self._cast_inputs(x), training=training)
-            penalties = list(self.model.losses) + list(scope.losses)
+            penalties = self.model.weight_penalties() + scope.losses
             new_non_trainable = [scope.new_value(v) for v in self.non_trainable_vars]
-        return outputs, new_non_trainable, penalties
+        reported: dict[str, list] = {}
+        for _, name, value in scope.metric_entries:
+            reported.setdefault(name, []).append(value)
+        return Forward(outputs, new_non_trainable, penalties, reported)
 
     def hyper_scope(self, hyper) -> HyperparameterScope:
         return HyperparameterScope(zip(self.hyper_slots, hyper))
 
+    def shard(self, batch):
+        """The batch sharded along its rows over the distribution's devices (unchanged on one device)."""
+        return batch if self.distribution is None else self.distribution.shard_batch(batch)
+
+    def rows(self, data: Batch, idx) -> Batch:
+        """`take_rows`, with the indices kept whole on every device when data parallel."""
+        if self.distribution is not None:
+            idx = self.distribution.keep_whole(idx)
+        return take_rows(data, idx)
+
     def train_step(self, state: TrainState, batch: Batch) -> TrainState:
+        batch = self.shard(batch)
+        if self.custom_train_step:
+            return run_train_step_override(self, state, batch)
         rng, key = jax.random.split(state.rng)
+        restore_logits = []
+        # float16 training: the loss is scaled before differentiation (jeras.loss_scale).
+        scale_loss = getattr(self.optimizer, "scale_loss", None)
 
         def loss_fn(trainable):
-            outputs, new_nt, penalties = self.forward(trainable, state.non_trainable, batch.x, training=True, rng=key)
-            preds = jax.tree_util.tree_leaves(outputs)
-            total, per_output = self.objectives.compute_loss(batch.y, preds, batch.sample_weight, batch.mask, penalties)
-            return total, (preds, new_nt, per_output)
+            out = self.forward(trainable, state.non_trainable, batch.x, training=True, rng=key)
+            preds = jax.tree_util.tree_leaves(out.outputs)
+            total, per_output = self.objectives.compute_loss(
+                batch.y, preds, batch.sample_weight, batch.mask, out.penalties
+            )
+            logits, restore = activations.logits_across(preds)
+            restore_logits.append(restore)
+            objective = total if scale_loss is None else scale_loss(total, state.opt_state)
+            return objective, (total, preds, out.non_trainable, per_output, logits, out.reported)
 
         with self.hyper_scope(state.hyper):
-            (total, (preds, new_nt, per_output)), grads = jax.value_and_grad(loss_fn, has_aux=True)(state.trainable)
+            (_, (total, preds, new_nt, per_output, logits, reported)), grads = jax.value_and_grad(
+                loss_fn, has_aux=True
+            )(state.trainable)
             params, opt_state = self.optimizer.update(grads, state.opt_state, state.trainable)
+        restore_logits[0](preds, logits)  # the metrics see the logits the loss saw (tf.keras 2.x)
         params = [p if c is None else c(p) for p, c in zip(params, self.constraints)]
         metrics = self.objectives.update_state(
-            state.metrics, total, per_output, batch.y, preds, batch.sample_weight, batch.mask
+            state.metrics, total, per_output, batch.y, preds, batch.sample_weight, batch.mask, reported
         )
         return TrainState(params, new_nt, opt_state, metrics, rng, state.step + 1, state.hyper)
 
-    def test_step(self, state: TrainState, batch: Batch) -> TrainState:
+    def test_step(self, state: TrainState, batch: Batch, key=None) -> TrainState:
+        """Accumulates the loss and metrics of one batch. Layers that draw noise at inference
+        (MC dropout) draw it from `key`, default the state's key."""
+        key = state.rng if key is None else key
+        batch = self.shard(batch)
         with self.hyper_scope(state.hyper):
-            outputs, _, penalties = self.forward(state.trainable, state.non_trainable, batch.x, training=False)
-            preds = jax.tree_util.tree_leaves(outputs)
-            total, per_output = self.objectives.compute_loss(batch.y, preds, batch.sample_weight, batch.mask, penalties)
+            out = self.forward(state.trainable, state.non_trainable, batch.x, training=False, rng=key)
+            preds = jax.tree_util.tree_leaves(out.outputs)
+            total, per_output = self.objectives.compute_loss(
+                batch.y, preds, batch.sample_weight, batch.mask, out.penalties
+            )
         metrics = self.objectives.update_state(
-            state.metrics, total, per_output, batch.y, preds, batch.sample_weight, batch.mask
+            state.metrics, total, per_output, batch.y, preds, batch.sample_weight, batch.mask, out.reported
         )
         return state._replace(metrics=metrics)
 
     def predict_step(self, state: TrainState, x):
+        """The outputs for one batch; noise drawn at inference (MC dropout) comes from the state's
+        key, an argument of the program, so each `predict` call draws anew."""
+        x = self.shard(x)
         with self.hyper_scope(state.hyper):
-            outputs, _, _ = self.forward(state.trainable, state.non_trainable, x, training=False)
-        return outputs
+            return self.forward(state.trainable, state.non_trainable, x, training=False, rng=state.rng).outputs
 
     def loss_is_finite(self, state: TrainState) -> jax.Array:
         """Whether the running mean loss of the epoch so far is finite (what TerminateOnNaN watches)."""
@@ -196,9 +277,9 @@ class StepFunctions:
             if halt:
                 skip = skip | (halted_at >= 0)
             if n_valid == blocks.shape[0] and not halt:
-                new_state = self.train_step(state, take_rows(data, idx))
+                new_state = self.train_step(state, self.rows(data, idx))
             else:
-                new_state = jax.lax.cond(skip, lambda s: s, lambda s: self.train_step(s, take_rows(data, idx)), state)
+                new_state = jax.lax.cond(skip, lambda s: s, lambda s: self.train_step(s, self.rows(data, idx)), state)
             if halt:
                 halted_at = jnp.where((halted_at < 0) & ~self.loss_is_finite(new_state), position, halted_at)
             logs = self.objectives.results(new_state.metrics) if collect else None
@@ -226,7 +307,7 @@ class StepFunctions:
     def train_rows(self, state: TrainState, data: Batch, rows: jax.Array):
         """One training step on the given rows of the data (the epoch's last, partial batch)."""
         self._count_trace("train_rows")
-        state = self.train_step(state, take_rows(data, rows))
+        state = self.train_step(state, self.rows(data, rows))
         return state, self.objectives.results(state.metrics)
 
     def train_batch(self, state: TrainState, batch: Batch):
@@ -238,7 +319,8 @@ class StepFunctions:
         """Accumulates the metrics of `steps` consecutive batches of a padded data set, from batch `start`."""
 
         def body(state, i):
-            return self.test_step(state, slice_rows(data, (start + i) * batch_size, batch_size)), None
+            key = None if state.rng is None else jax.random.fold_in(state.rng, start + i)
+            return self.test_step(state, slice_rows(data, (start + i) * batch_size, batch_size), key), None
 
         state, _ = jax.lax.scan(body, state, jnp.arange(steps))
         return state
@@ -255,7 +337,8 @@ class StepFunctions:
 
         def body(_, i):
             xb = jax.tree_util.tree_map(lambda a: jax.lax.dynamic_slice_in_dim(a, i * batch_size, batch_size), x)
-            return None, self.predict_step(state, xb)
+            batch_state = state if state.rng is None else state._replace(rng=jax.random.fold_in(state.rng, i))
+            return None, self.predict_step(batch_state, xb)
 
         _, outs = jax.lax.scan(body, None, jnp.arange(steps))
         return jax.tree_util.tree_map(lambda o: o.reshape((-1,) + o.shape[2:]), outs)

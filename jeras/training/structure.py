@@ -40,6 +40,9 @@ def hyperparameter_slots(model, optimizer) -> list[tuple[Any, str]]:
             slots.extend((owner, name) for name in declared(owner))
     if optimizer is not None:
         slots.extend((optimizer, name) for name in declared(optimizer))
+        inner = getattr(optimizer, "inner_optimizer", None)  # a LossScaleOptimizer's
+        if inner is not None:
+            slots.extend((inner, name) for name in declared(inner))
     return slots
 
 
@@ -65,6 +68,7 @@ def structure_key(model) -> tuple:
         _objectives_key(objectives),
         _optimizer_key(model.optimizer),
         backend.floatx(),
+        None if getattr(model, "_distribution", None) is None else model._distribution.key(),
     )
 
 
@@ -189,6 +193,8 @@ def _canonical(value, names: dict[str, int]):
         return tuple(_canonical(v, names) for v in value)
     if isinstance(value, str):
         return ("#", names[value]) if value in names else value
+    if isinstance(value, float):
+        return float(value)  # an optimizer's `OptimizerValue` holds its optimizer: not in a cache key
     if isinstance(value, _SIMPLE):
         return value
     if isinstance(value, np.ndarray):

@@ -236,10 +236,10 @@ class KerasClassifier(LegacyWrapper, Classification):
         targets = self.model_targets(self.model_, labels.codes_of(self.classes_, y))
         outputs = self._evaluate(x, targets, **kwargs)
         outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
-        for name, value in zip(self.model_.metrics_names, outputs):
+        for name, value in zip(self.model_._result_names(), outputs):
             if name in ("accuracy", "acc"):
                 return float(value)
         raise ValueError(
             "The model is not configured to compute accuracy: pass metrics=['accuracy'] to model.compile() in "
-            f"build_fn. Received: metrics {self.model_.metrics_names}"
+            f"build_fn. Received: metrics {self.model_._result_names()}"
         )
