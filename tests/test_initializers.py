@@ -98,7 +98,7 @@ def test_uniform_variance_scaling_limits(cls, scale, mode, shape):
     fan = {"fan_in": fan_in, "fan_avg": (fan_in + fan_out) / 2}[mode]
     limit = math.sqrt(3 * scale / fan)
     values = draw(cls(), shape)
-    assert np.abs(values).max() <= limit
+    assert np.abs(values).max() <= np.float32(limit)  # the draws are float32: the limit rounded to float32 may be hit
     assert np.abs(values).max() > 0.99 * limit
     np.testing.assert_allclose(values.std(), limit / math.sqrt(3), rtol=0.02)
     assert abs(values.mean()) < 0.02 * limit

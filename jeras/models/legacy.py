@@ -19,6 +19,29 @@ def deprecated(old: str, modern: str, *, stacklevel: int = 3) -> None:
     warnings.warn(f"`{old}` is deprecated and removed from Keras: {modern}", DeprecationWarning, stacklevel=stacklevel)
 
 
+def _require_stream(source: Any, method: str) -> None:
+    """Raises TypeError unless `source` is a generator, a Sequence or a dataset of batches."""
+    from jeras.training import streaming
+
+    if streaming.kind_of(source) not in ("generator", "sequence", "dataset"):
+        raise TypeError(
+            f"{method} takes a generator or a keras.utils.Sequence of batches (or a jeras.data.Dataset); for "
+            f"arrays use `Model.{method.split('_')[0]}`. Received: generator of type {type(source).__name__}"
+        )
+
+
+def _require_steps(source: Any, steps: int | None, argument: str, name: str) -> None:
+    """Raises ValueError when `source` is a plain generator and `steps` is None."""
+    from jeras.training import streaming
+
+    if steps is None and streaming.kind_of(source) == "generator":
+        raise ValueError(
+            f"{argument} is required when {name} is a Python generator: a generator has no length, so "
+            f"the end of an epoch is unknown. Pass {argument}=..., or use a keras.utils.Sequence. "
+            f"Received: {argument}=None with a {type(source).__name__}"
+        )
+
+
 class LegacyModelMethods:
     """`fit_generator`, `evaluate_generator` and `predict_generator` (see the module docstring)."""
 
@@ -44,6 +67,13 @@ class LegacyModelMethods:
         `max_queue_size`, `workers` and `use_multiprocessing` are accepted, as `fit` accepts them.
         """
         deprecated("Model.fit_generator", "use `Model.fit`, which takes generators and Sequences.")
+        _require_stream(generator, "fit_generator")
+        # As in Keras 2's fit_generator: a plain generator has no length, and a common tutorial
+        # generator loops forever, so the epoch's end must be given (`fit` itself streams a
+        # generator until it is exhausted, as tf.keras 2.x `fit` does).
+        _require_steps(generator, steps_per_epoch, "steps_per_epoch", "generator")
+        if validation_data is not None and not isinstance(validation_data, (tuple, list)):
+            _require_steps(validation_data, validation_steps, "validation_steps", "validation_data")
         return self.fit(
             generator,
             steps_per_epoch=steps_per_epoch,
@@ -73,6 +103,7 @@ class LegacyModelMethods:
     ):
         """Deprecated tf.keras 2.x form of `evaluate` for generators."""
         deprecated("Model.evaluate_generator", "use `Model.evaluate`, which takes generators and Sequences.")
+        _require_stream(generator, "evaluate_generator")
         return self.evaluate(
             generator,
             steps=steps,
@@ -95,6 +126,7 @@ class LegacyModelMethods:
     ):
         """Deprecated tf.keras 2.x form of `predict` for generators."""
         deprecated("Model.predict_generator", "use `Model.predict`, which takes generators and Sequences.")
+        _require_stream(generator, "predict_generator")
         return self.predict(
             generator,
             steps=steps,

@@ -319,6 +319,11 @@ def batch_preparer(trainer, *, need_y: bool, what: str, class_weight=None):
 
     def prepare(raw):
         x, y, sample_weight = raw
+        if need_y and y is None:
+            raise ValueError(
+                f"Each batch must yield (x, y) or (x, y, sample_weight) for {what}: it needs targets. "
+                f"Received: a batch of x alone ({type(x).__name__})"
+            )
         prepared = trainer.inputs.prepare(x, y, sample_weight, need_y=need_y, what=what)
         if class_weight is not None:
             trainer.inputs.apply_class_weight(prepared, class_weight)
