@@ -26,7 +26,7 @@ def _traces(model):
     return dict(model._engine.fns.trace_counts)
 
 
-def test_no_recompile_across_epochs_fits_and_learning_rate_changes():
+def test_no_recompile_across_epochs_fits_and_learning_rate_changes(fresh_compiles):
     x, y = _data()
     model = _model()
     model.compile(

@@ -95,18 +95,24 @@ def classification():
     return x, np.array(["low", "mid", "high"])[np.argmax(x[:, :3], axis=1)]
 
 
-def test_scikit_learn_estimator_checks():
-    small = {"epochs": 2, "batch_size": 512, "random_state": 0}
-    estimators = [
-        (SKLearnRegressor(linear_regressor, **small), "modern"),
-        (KerasRegressor(linear_regressor, verbose=0, **small), "legacy"),
-        (SKLearnClassifier(linear_classifier, **small), "modern"),
-        (KerasClassifier(linear_classifier, verbose=0, **small), "legacy"),
-    ]
+_SMALL = {"epochs": 2, "batch_size": 512, "random_state": 0}
+
+
+# One test per estimator, so the two test workers share the checks out.
+@pytest.mark.parametrize(
+    ("make", "kind"),
+    [
+        (lambda: SKLearnRegressor(linear_regressor, **_SMALL), "modern"),
+        (lambda: KerasRegressor(linear_regressor, verbose=0, **_SMALL), "legacy"),
+        (lambda: SKLearnClassifier(linear_classifier, **_SMALL), "modern"),
+        (lambda: KerasClassifier(linear_classifier, verbose=0, **_SMALL), "legacy"),
+    ],
+    ids=["SKLearnRegressor", "KerasRegressor", "SKLearnClassifier", "KerasClassifier"],
+)
+def test_scikit_learn_estimator_checks(make, kind):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        for estimator, kind in estimators:
-            check_estimator(estimator, expected_failed_checks=EXPECTED_FAILURES[kind], on_skip=None)
+        check_estimator(make(), expected_failed_checks=EXPECTED_FAILURES[kind], on_skip=None)
 
 
 def test_parameters_route_by_prefix_and_the_interface_for_tuning(regression):

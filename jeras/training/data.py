@@ -7,8 +7,11 @@ dtypes the compiled steps expect and kept as NumPy until they are sent to the de
 
 from __future__ import annotations
 
+import collections
 import inspect
 import math
+import threading
+import weakref
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -122,9 +125,76 @@ def _sums_are_finite(arr: np.ndarray) -> bool:
     return bool(np.isfinite(rows @ np.ones(rows.shape[1], arr.dtype)).all())
 
 
+def _immutable_owner(arr: np.ndarray) -> Any:
+    """The object that owns `arr`'s memory when nothing can write to it, else None.
+
+    That holds for a NumPy array read-only all the way down its chain of bases, and for the
+    read-only view NumPy makes of a jax.Array (whose buffer is immutable). A writeable array,
+    or a read-only view of a writeable one, may change between two calls: None.
+    """
+    obj = arr
+    while isinstance(obj, np.ndarray):
+        if obj.flags.writeable:
+            return None
+        if obj.base is None:
+            return obj
+        obj = obj.base
+    if isinstance(obj, memoryview) and obj.readonly and type(obj.obj).__module__.startswith("jax"):
+        return obj.obj
+    return None
+
+
+class _PassedChecks:
+    """Which checks immutable arrays have already passed, so a repeated `fit`/`evaluate`/`predict`
+    on the same read-only or JAX data does not scan it again (docs/architecture.md, "Data").
+
+    An entry names the owner of the memory (held weakly: a freed owner's entry is never
+    matched, even if another array reuses its id), the view's address, shape, strides and
+    dtype, and the check. Bounded: the oldest entries are forgotten.
+    """
+
+    _SIZE = 256
+
+    def __init__(self):
+        self._entries: collections.OrderedDict = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _key(arr: np.ndarray, owner: Any, check: tuple) -> tuple:
+        return (id(owner), arr.ctypes.data, arr.shape, arr.strides, arr.dtype.str) + check
+
+    def passed(self, arr: np.ndarray, check: tuple) -> bool:
+        owner = _immutable_owner(arr)
+        if owner is None:
+            return False
+        with self._lock:
+            ref = self._entries.get(self._key(arr, owner, check))
+            return ref is not None and ref() is owner
+
+    def record(self, arr: np.ndarray, check: tuple) -> None:
+        owner = _immutable_owner(arr)
+        if owner is None:
+            return
+        try:
+            ref = weakref.ref(owner)
+        except TypeError:
+            return
+        with self._lock:
+            key = self._key(arr, owner, check)
+            self._entries[key] = ref
+            self._entries.move_to_end(key)
+            while len(self._entries) > self._SIZE:
+                self._entries.popitem(last=False)
+
+
+passed_checks = _PassedChecks()
+
+
 def check_finite(arr: np.ndarray, *, argument: str) -> None:
     """Rejects NaN or infinite values in a floating array."""
-    if arr.dtype.kind == "f" and arr.size and not _sums_are_finite(arr):
+    if arr.dtype.kind != "f" or not arr.size or passed_checks.passed(arr, ("finite",)):
+        return
+    if not _sums_are_finite(arr):
         finite = np.isfinite(arr)
         if not finite.all():
             bad = int(arr.size - np.count_nonzero(finite))
@@ -132,12 +202,15 @@ def check_finite(arr: np.ndarray, *, argument: str) -> None:
                 f"{argument} contains {bad} NaN or infinite value(s); clean or impute them before training. "
                 f"Received: {argument} with shape {arr.shape}"
             )
+    passed_checks.record(arr, ("finite",))
 
 
 def check_range(arr: np.ndarray, dtype: Any, *, argument: str) -> None:
     """Rejects floating values too large for `dtype`, into which they are cast (they would become inf)."""
     target = np.dtype(dtype)
     if arr.dtype.kind != "f" or target.kind != "f" or not arr.size or np.finfo(arr.dtype).max <= np.finfo(target).max:
+        return
+    if passed_checks.passed(arr, ("range", target.str)):
         return
     largest = float(np.max(np.abs(arr)))
     if largest > np.finfo(target).max:
@@ -146,6 +219,7 @@ def check_range(arr: np.ndarray, dtype: Any, *, argument: str) -> None:
             f"most {float(np.finfo(target).max):.3g}), where they would become infinite. Scale or clip the data. "
             f"Received: {argument} with dtype {arr.dtype}"
         )
+    passed_checks.record(arr, ("range", target.str))
 
 
 def check_input_shape(arr: np.ndarray, expected: tuple | None, *, argument: str, model_name: str) -> None:

@@ -236,31 +236,27 @@ def check_targets(arr: np.ndarray, loss, pred_shape: tuple, name: str) -> np.nda
     loss_name = "" if loss is None else (getattr(loss, "name", "") or "") + type(loss).__name__.lower()
     units = pred_shape[-1] if pred_shape else 1
     if "sparse" in loss_name:
-        if arr.dtype.kind == "f" and not np.all(np.equal(np.mod(arr, 1), 0)):
-            raise ValueError(
-                f"{name} must hold integer class indices for {loss.name}. Received: {name} with non-integer values"
-            )
         if arr.ndim == len(pred_shape) and arr.shape[-1] != 1:
             raise ValueError(
                 f"{name} for {loss.name} must hold one class index per sample (shape {(None,) + tuple(pred_shape[1:-1])}), "
                 f"not one-hot rows; use categorical_crossentropy for one-hot targets. Received: {name}.shape={arr.shape}"
             )
-        lo, hi = int(arr.min()), int(arr.max())
-        if lo < 0 or hi >= units:
-            raise ValueError(
-                f"{name} holds class indices outside [0, {units}) for a model with {units} output units. "
-                f"Received: {name} with min={lo}, max={hi}"
-            )
+        check = ("class indices", units)
+        if not data_mod.passed_checks.passed(arr, check):
+            _check_class_indices(arr, loss, units, name)
+            data_mod.passed_checks.record(arr, check)
         return arr if arr.dtype == np.int32 else arr.astype(np.int32)
     if "categorical" in loss_name and tuple(arr.shape[1:]) != tuple(pred_shape[1:]):
         raise ValueError(
             f"{name} must have shape {(None,) + tuple(pred_shape[1:])} (one-hot) to match the model output "
             f"for {loss.name}; for integer labels use sparse_categorical_crossentropy. Received: {name}.shape={arr.shape}"
         )
-    if "binary" in loss_name and arr.size and (arr.min() < 0 or arr.max() > 1):
-        raise ValueError(
-            f"{name} must hold values in [0, 1] for {loss.name}. Received: {name} with min={arr.min()}, max={arr.max()}"
-        )
+    if "binary" in loss_name and arr.size and not data_mod.passed_checks.passed(arr, ("unit interval",)):
+        if arr.min() < 0 or arr.max() > 1:
+            raise ValueError(
+                f"{name} must hold values in [0, 1] for {loss.name}. Received: {name} with min={arr.min()}, max={arr.max()}"
+            )
+        data_mod.passed_checks.record(arr, ("unit interval",))
     expected = tuple(pred_shape[1:])
     got = tuple(arr.shape[1:])
     if got != expected and not (got == () and expected == (1,)) and not (got == (1,) and expected == ()):
@@ -270,3 +266,16 @@ def check_targets(arr: np.ndarray, loss, pred_shape: tuple, name: str) -> np.nda
         )
     floatx = np.dtype(backend.floatx())
     return arr if arr.dtype == floatx else arr.astype(floatx)
+
+
+def _check_class_indices(arr: np.ndarray, loss, units: int, name: str) -> None:
+    if arr.dtype.kind == "f" and not np.all(np.equal(np.mod(arr, 1), 0)):
+        raise ValueError(
+            f"{name} must hold integer class indices for {loss.name}. Received: {name} with non-integer values"
+        )
+    lo, hi = int(arr.min()), int(arr.max())
+    if lo < 0 or hi >= units:
+        raise ValueError(
+            f"{name} holds class indices outside [0, {units}) for a model with {units} output units. "
+            f"Received: {name} with min={lo}, max={hi}"
+        )

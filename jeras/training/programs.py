@@ -17,6 +17,7 @@ from functools import partial
 
 import jax
 
+from jeras.backend import executables
 from jeras.backend.compilation import BACKGROUND_THREAD_PREFIX
 from jeras.training import device_fit
 from jeras.training.steps import StepFunctions, epoch_keys, epoch_order
@@ -36,7 +37,18 @@ def _epoch_plan(base_key, epoch, *, n: int, batch_size: int, shuffle, rows: int)
     return step_key, blocks, tail_rows
 
 
-epoch_plan_program = jax.jit(_epoch_plan, static_argnames=("n", "batch_size", "shuffle", "rows"))
+_epoch_plan_programs: dict[bool, executables.StoredProgram] = {}
+
+
+def epoch_plan_program(base_key, epoch, **static):
+    """The epoch-plan program (stored on disk like a structure's programs when the store is on)."""
+    prefix = executables.program_prefix(("epoch_plan",))
+    program = _epoch_plan_programs.get(prefix is not None)
+    if program is None:
+        program = _epoch_plan_programs[prefix is not None] = executables.StoredProgram(
+            _epoch_plan, name="epoch_plan", prefix=prefix, static_argnames=("n", "batch_size", "shuffle", "rows")
+        )
+    return program(base_key, epoch, **static)
 
 
 def donation() -> tuple[int, ...]:
@@ -49,24 +61,36 @@ def donation() -> tuple[int, ...]:
 class Engine:
     """The jitted programs of one model structure.
 
+    The per-chunk programs (not the per-batch ones, whose calls must stay cheapest) are
+    `StoredProgram`s: with a stable structure key their executables also live on disk, so a
+    later process loads them without tracing (`jeras.backend.executables`).
+
     Args:
         model: the first model of the structure; its layers are traced, but the programs read
             only the values passed in, so they serve the other models of the structure too.
+        key: the structure key (`jeras.training.structure.structure_key`).
     """
 
-    def __init__(self, model):
+    def __init__(self, model, key: tuple | None = None):
         fns = self.fns = StepFunctions(model, model._objectives, model.optimizer)
         donate = donation()
-        self.train_chunk = jax.jit(
-            fns.train_chunk, static_argnames=("k", "n_valid", "collect", "halt"), donate_argnums=donate
+        prefix = None if key is None else executables.program_prefix((key, donate))
+        stored = partial(executables.StoredProgram, prefix=prefix)
+        self.train_chunk = stored(
+            fns.train_chunk,
+            name="train_chunk",
+            static_argnames=("k", "n_valid", "collect", "halt"),
+            donate_argnums=donate,
         )
-        self.train_rows = jax.jit(fns.train_rows, donate_argnums=donate)
+        self.train_rows = stored(fns.train_rows, name="train_rows", donate_argnums=donate)
         self.train_batch = jax.jit(fns.train_batch)
-        self.test_chunk = jax.jit(fns.test_chunk, static_argnames=("steps", "batch_size"))
+        self.test_chunk = stored(fns.test_chunk, name="test_chunk", static_argnames=("steps", "batch_size"))
         self.test_batch = jax.jit(fns.test_step)
         self.predict_batch = jax.jit(fns.predict_step)
-        self.whole_fit = jax.jit(partial(device_fit.whole_fit, fns), static_argnames=("plan",), donate_argnums=donate)
-        self._predict = jax.jit(fns.predict_chunk, static_argnames=("steps", "batch_size"))
+        self.whole_fit = stored(
+            partial(device_fit.whole_fit, fns), name="whole_fit", static_argnames=("plan",), donate_argnums=donate
+        )
+        self._predict = stored(fns.predict_chunk, name="predict_chunk", static_argnames=("steps", "batch_size"))
         self._predict_compiled: dict[tuple, Future] = {}
 
     @property
@@ -88,8 +112,15 @@ class Engine:
         with _lock:
             program = self._predict_compiled.get(key)
             if program is None:
-                lowered = self._predict.lower(state, x, steps=steps, batch_size=batch_size)
-                program = self._predict_compiled[key] = _compiler.submit(lowered.compile)
+                static = {"steps": steps, "batch_size": batch_size}
+                found = self._predict.find((state, x), static) if self._predict.prefix is not None else None
+                if callable(found):  # loaded from disk
+                    program = Future()
+                    program.set_result(found)
+                else:  # trace here, compile (and store) in the background
+                    lowered = self._predict.lower(state, x, **static)
+                    program = _compiler.submit(lowered.compile if found is None else partial(found.finish, lowered))
+                self._predict_compiled[key] = program
         return program
 
 
@@ -106,7 +137,7 @@ def engine_for(model) -> Engine:
         if engine is not None:
             _cache.move_to_end(key)
             return engine
-    engine = Engine(model)
+    engine = Engine(model, key)
     with _lock:
         _cache[key] = engine
         while len(_cache) > _MAX_STRUCTURES:
