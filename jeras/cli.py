@@ -35,6 +35,7 @@ BENCH_SUITES = {
     "search": ("search.py", "the tutorial's hyperparameter search through scikit-learn and jeras.tuning"),
     "sequences": ("sequences.py", "LSTM, GRU and a text model against Keras 3"),
     "convnet": ("convnet.py", "the Fashion-MNIST convnet and a ResNet-style block stack on CIFAR shapes"),
+    "layers": ("layers.py", "forward and backward time of convolutions, pooling and BatchNormalization"),
 }
 
 
@@ -125,7 +126,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--suites", nargs="+", choices=list(BENCH_SUITES), default=None, help="suites to run (default: all)"
     )
     bench.add_argument(
-        "--repeats", type=_counted("repeats", minimum=1), default=None, help="runs per figure (whole-fit, search)"
+        "--repeats",
+        type=_counted("repeats", minimum=1),
+        default=None,
+        help="runs per figure (whole-fit, search, convnet, layers)",
     )
     bench.add_argument("--jobs", nargs="+", choices=BENCH_JOBS, default=None, help="epochs suite: jobs to run")
     bench.add_argument("--epochs-mlp", type=_counted("epochs_mlp", minimum=1), default=None)
@@ -343,7 +347,7 @@ def _bench_args(args: argparse.Namespace, suite: str) -> list[str]:
         for option in ("epochs_mlp", "epochs_housing", "epochs_deep"):
             if getattr(args, option) is not None:
                 words += [f"--{option.replace('_', '-')}", str(getattr(args, option))]
-    elif suite in ("whole-fit", "search", "convnet") and args.repeats is not None:
+    elif suite in ("whole-fit", "search", "convnet", "layers") and args.repeats is not None:
         words += ["--repeats", str(args.repeats)]
     return words
 

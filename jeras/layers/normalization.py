@@ -60,6 +60,21 @@ def _check_positive(value, argument: str) -> float:
     return float(value)
 
 
+def _batch_moments(x, reduce: tuple[int, ...]):
+    """Mean and (biased) variance over `reduce`, dims kept, as `E[x^2] - E[x]^2`.
+
+    Both sums come from one read of `x` and their gradient is two element-wise terms, where the
+    two-pass form `E[(x - mean)^2]` reads `x` twice forward and backward: about 1.7x faster
+    forward and 2.5x backward at the ResNet block's shapes (benchmarks/layers.py). The
+    cancellation it risks matters only when the mean is hundreds of standard deviations from
+    zero; 16-bit data are summed in float32.
+    """
+    acc = x.astype(jnp.float32) if jnp.dtype(x.dtype).itemsize < 4 else x
+    mean = jnp.mean(acc, axis=reduce, keepdims=True)
+    variance = jnp.maximum(jnp.mean(jnp.square(acc), axis=reduce, keepdims=True) - jnp.square(mean), 0.0)
+    return mean.astype(x.dtype), variance.astype(x.dtype)
+
+
 def _compute_dtype(inputs, layer: Layer):
     """Statistics of 16-bit inputs are computed in float32, as tf.keras 2 does; integers in the layer's dtype."""
     dtype = inputs.dtype if jnp.issubdtype(inputs.dtype, jnp.floating) else jnp.dtype(layer.dtype)
@@ -137,10 +152,11 @@ class _AffineNormalization(Layer):
         inv = jax.lax.rsqrt(variance + self.epsilon)
         if self.gamma is not None:
             inv = inv * self.gamma.value.astype(x.dtype).reshape(shape)
-        out = (x - mean) * inv
+        # x * scale + (beta - mean * scale): one multiply-add per element.
+        offset = -mean * inv
         if self.beta is not None:
-            out = out + self.beta.value.astype(x.dtype).reshape(shape)
-        return out
+            offset = offset + self.beta.value.astype(x.dtype).reshape(shape)
+        return x * inv + offset
 
     def get_config(self) -> dict[str, Any]:
         return {
@@ -259,8 +275,7 @@ class BatchNormalization(_AffineNormalization):
         shape = tuple(x.shape[i] if i in self._axes else 1 for i in range(self._ndim))
         if training and self.trainable:
             reduce = tuple(i for i in range(self._ndim) if i not in self._axes)
-            mean = jnp.mean(x, axis=reduce, keepdims=True)
-            variance = jnp.mean(jnp.square(x - mean), axis=reduce, keepdims=True)
+            mean, variance = _batch_moments(x, reduce)
             self._update_moving_statistics(mean, variance)
         else:
             mean = self.moving_mean.value.astype(dtype).reshape(shape)
