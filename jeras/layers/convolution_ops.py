@@ -134,8 +134,13 @@ def kernel_cotangent(inputs, cotangent, kernel_shape, strides, pads, dilation, g
             inputs.shape[-1],
         )
         met = jax.lax.slice(padded, start, limit, (1, *strides, 1)).reshape(cells, groups, in_per_group)
-        # (groups, in_per_group, out_per_group): a batched matrix product over the groups.
-        parts.append(jnp.einsum("pgi,pgo->igo", met, grads, preferred_element_type=accumulate))
+        if groups == 1 and rank == 1 and in_per_group >= 8:
+            # Conv1D: a plain matrix product, which XLA:CPU runs faster here than a batch of one
+            # (the kernel gradient 1.8x faster). For 2-D kernels it measured slower in the
+            # Fashion-MNIST convnet (7%) and faster in the ResNet stack (8%): left batched.
+            parts.append(jnp.einsum("pi,po->io", met[:, 0], grads[:, 0], preferred_element_type=accumulate)[:, None])
+        else:  # (groups, in_per_group, out_per_group): a batched matrix product over the groups.
+            parts.append(jnp.einsum("pgi,pgo->igo", met, grads, preferred_element_type=accumulate))
     stacked = jnp.stack(parts)  # (cells of the window, in_per_group, groups, out_per_group)
     return stacked.reshape(*window, in_per_group, out_channels)
 
